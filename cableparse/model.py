@@ -1,0 +1,125 @@
+"""The cable as the rest of the project sees it: plain dataclasses, no parsing here.
+
+Every reader (pages, CSV, text) and the parser meet in these types, and the
+archive writes exactly these fields, so they are the project's contract.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class Metadata:
+    """What an archive's own record says about a cable (page box, CSV columns)."""
+
+    id: Optional[str] = None
+    created: Optional[str] = None  # YYYY-MM-DD HH:MM
+    released: Optional[str] = None  # YYYY-MM-DD HH:MM
+    classification: Optional[str] = None
+    origin: Optional[str] = None
+    references: Optional[list[str]] = None  # cables.csv "references" column
+
+
+@dataclass
+class RawCable:
+    """One cable as a reader found it, before parsing.
+
+    `raw` is the exact text of the input (page, CSV row, file) so that nothing a
+    user gave is lost; `header` and `body` are the cable text once the
+    container (HTML, CSV quoting, browser chrome) is taken off.
+    """
+
+    source: str  # path or "-" for standard input
+    line: int  # 1-based line in the source where this cable starts
+    format: str  # page-html, page-text, csv, text, plusd
+    raw: str
+    header: str
+    body: str
+    meta: Metadata = field(default_factory=Metadata)
+
+
+@dataclass
+class Recipient:
+    role: str  # "to" or "info"
+    station: str
+    routing_indicator: Optional[str] = None
+    precedence: Optional[str] = None
+    serial: Optional[str] = None
+    position: int = 0
+
+
+@dataclass
+class Reference:
+    position: int
+    label: Optional[str]  # "A", "B" … as the cable letters them
+    raw: str
+    target_id: Optional[str] = None  # canonical reference id, e.g. 06STATE202745
+
+
+@dataclass
+class Paragraph:
+    position: int  # order in the body, from 1
+    number: Optional[int]  # the paragraph number as written; None for unnumbered text
+    sub: Optional[str]  # subparagraph letter ("A") or None
+    classification: Optional[str]  # the mark without brackets: "U", "SBU", "S//NF"
+    section: Optional[str]  # the heading above it
+    text: str
+    line: int = 0  # line in the body where it starts (1-based)
+
+
+@dataclass
+class ParseProblem:
+    """A place where the text did not fit the grammar; the cable still goes in."""
+
+    part: str  # "header" or "body"
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class Cable:
+    id: Optional[str] = None
+    raw_id: Optional[str] = None
+    created: Optional[str] = None
+    released: Optional[str] = None
+    classification: Optional[str] = None
+    origin: Optional[str] = None
+    subject: Optional[str] = None
+    tags: list[str] = field(default_factory=list)
+    refs: list[Reference] = field(default_factory=list)
+    recipients: list[Recipient] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    signature: Optional[str] = None  # the signer's surname
+    signature_line: Optional[str] = None
+    # routing
+    precedence: Optional[str] = None
+    routing_indicator: Optional[str] = None  # the DE line's station RI (RUEHCL)
+    serial: Optional[str] = None
+    dtg: Optional[str] = None  # date-time group as written (071652Z MAR 07)
+    from_station: Optional[str] = None  # FM line (AMCONSUL CASABLANCA)
+    # body preamble
+    classification_line: Optional[str] = None
+    section_count: Optional[int] = None
+    caveats: list[str] = field(default_factory=list)
+    eo: Optional[str] = None
+    declassify_on: Optional[str] = None
+    classified_by: Optional[str] = None
+    # provenance
+    source: Optional[str] = None
+    source_line: Optional[int] = None
+    format: Optional[str] = None
+    header: str = ""
+    body: str = ""
+    problems: list[ParseProblem] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the cable text itself, so re-ingesting the same text is a no-op."""
+        h = hashlib.sha256()
+        h.update(self.header.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+        h.update(self.body.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()

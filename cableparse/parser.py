@@ -1,0 +1,146 @@
+"""From cable text to a `Cable`: run the grammar, then fill what the text implies.
+
+`parse_raw` is what ingest uses (a reader has already taken off the container);
+`parse` is the scripting API and accepts a whole page, a bare cable or any
+piece of one. Neither raises on odd text: a place that does not fit the grammar
+becomes a `ParseProblem` on the cable and the text is kept.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from lark.exceptions import UnexpectedInput
+
+from . import fields
+from .furniture import strip_furniture
+from .grammar_loader import cable_parser
+from .model import Cable, Metadata, ParseProblem, RawCable
+from .refs import parse_refs
+from .transform import BodyParts, BodyTransformer, HeaderParts, HeaderTransformer
+
+_ID = re.compile(r"^(?P<yy>\d{2})(?P<station>[A-Z]+)(?P<num>\d+)")
+
+
+def _run(text: str, start: str):
+    return cable_parser().parse(text if text.endswith("\n") else text + "\n", start=start)
+
+
+def _problem(part: str, err: UnexpectedInput, line_of) -> ParseProblem:
+    expected = sorted(getattr(err, "expected", None) or getattr(err, "allowed", None) or [])
+    line = line_of(getattr(err, "line", 0) or 0)
+    message = f"{part} line {line} does not fit the cable grammar"
+    if expected:
+        message += f"; expected one of: {', '.join(expected[:8])}"
+    return ParseProblem(part=part, line=line, column=getattr(err, "column", 0) or 0, message=message)
+
+
+def parse_header(text: str, problems: list[ParseProblem]) -> HeaderParts:
+    if not text.strip():
+        return HeaderParts()
+    try:
+        return HeaderTransformer().transform(_run(text, "header"))
+    except UnexpectedInput as err:
+        problems.append(_problem("header", err, lambda n: n))
+        return HeaderParts()
+
+
+def parse_body(text: str, problems: list[ParseProblem]) -> BodyParts:
+    if not text.strip():
+        return BodyParts()
+    cleaned, where = strip_furniture(text)
+
+    def line_of(n: int) -> int:
+        return where[n - 1] if 0 < n <= len(where) else n
+
+    try:
+        return BodyTransformer(line_of).transform(_run(cleaned, "body"))
+    except UnexpectedInput as err:
+        problems.append(_problem("body", err, line_of))
+        return BodyParts()
+
+
+def _derived_id(body: BodyParts, header: HeaderParts, created: Optional[str]) -> Optional[str]:
+    """`CASABLANCA 000225` on the classification line + the year of the DTG -> 09CASABLANCA225."""
+    if not created:
+        return None
+    station = body.class_info.get("station")
+    number = body.class_info.get("number")
+    if not station and header.from_station and header.serial:
+        station, number = header.from_station, int(header.serial)
+    code = fields.station_code(station)
+    if not code or number is None:
+        return None
+    return f"{created[2:4]}{code}{number}"
+
+
+def build_cable(header_text: str, body_text: str, meta: Optional[Metadata] = None) -> Cable:
+    meta = meta or Metadata()
+    problems: list[ParseProblem] = []
+    head = parse_header(header_text, problems)
+    body = parse_body(body_text, problems)
+    created = meta.created or head.created
+    cable_id = meta.id or _derived_id(body, head, created)
+    norm_id = re.sub(r"_[a-z]$", "", cable_id) if cable_id else None
+    sensitive = any(c.startswith("SENSITIVE") for c in body.caveats) or "SENSITIVE" in (body.classification_line or "")
+    m = _ID.match(norm_id or "")
+    year = m.group("yy") if m else (created[2:4] if created else None)
+    return Cable(
+        id=norm_id,
+        raw_id=cable_id,
+        created=created,
+        released=meta.released,
+        classification=meta.classification or fields.archive_classification(
+            body.class_info.get("level"),
+            body.class_info.get("noforn") or "NOFORN" in body.caveats,
+            sensitive),
+        origin=meta.origin or fields.origin_from_station(head.from_station),
+        subject=body.subject,
+        tags=body.tags,
+        refs=parse_refs(body.ref_text or "", year),
+        recipients=head.recipients,
+        paragraphs=body.paragraphs,
+        signature=fields.surname(body.signature_line),
+        signature_line=body.signature_line,
+        precedence=head.precedence,
+        routing_indicator=head.routing_indicator,
+        serial=head.serial,
+        dtg=head.dtg,
+        from_station=head.from_station,
+        classification_line=body.classification_line,
+        section_count=body.class_info.get("section_count"),
+        caveats=body.caveats,
+        eo=body.eo,
+        declassify_on=body.declassify_on,
+        classified_by=body.classified_by,
+        header=header_text,
+        body=body_text,
+        problems=problems,
+    )
+
+
+def parse_raw(raw: RawCable) -> Cable:
+    """Parse what a reader found; provenance comes along so ingest can record it."""
+    cable = build_cable(raw.header, raw.body, raw.meta)
+    cable.source, cable.source_line, cable.format = raw.source, raw.line, raw.format
+    return cable
+
+
+def parse(text: str, id: Optional[str] = None) -> Cable:  # noqa: A002 - the public name is `id`
+    """Parse a whole cable, a saved page, or any piece of one.
+
+    `id`, when the caller knows it, names the cable and gives the year for
+    references written without one.
+    """
+    from .sources import read_bytes, split_header_body
+
+    raw = None
+    if "<pre>" in text or "Reference ID" in text or text.lstrip().startswith('"'):
+        raw = next((r for r in read_bytes("<text>", text.encode("utf-8")) if isinstance(r, RawCable)), None)
+    if raw is None:
+        normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+        header, body = split_header_body(normalised)
+        raw = RawCable(source="<text>", line=1, format="text", raw=text, header=header, body=body)
+    if id:
+        raw.meta.id = id
+    return parse_raw(raw)

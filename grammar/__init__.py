@@ -1,0 +1,1 @@
+"""The Lark grammar files of cableparse, shipped as package data."""
