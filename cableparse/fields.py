@@ -6,7 +6,11 @@ can be tested on its own with strings from real cables.
 """
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import re
+from importlib import resources
 from typing import Optional
 
 from .model import Recipient
@@ -126,7 +130,7 @@ def parse_classified_by(text: str) -> str:
 # P 071652Z MAR 07 / O R 011200Z JAN 75 / P R 221828 Z MAY 73
 _DTG = re.compile(
     r"^\s*(?P<prec>(?:[ZOPR]\s+){1,2})?(?P<day>\d{2})(?P<hh>\d{2})(?P<mm>\d{2})\s?Z\s+"
-    r"(?P<mon>[A-Z]{3})\s+(?P<year>\d{2,4})\s*$")
+    r"(?P<mon>[A-Z]{3})\s+(?P<year>\d{2,4})(?P<marks>(?:\s+Z[A-Z]{2})*)\s*$")
 
 
 def parse_dtg(line: str) -> dict:
@@ -143,6 +147,7 @@ def parse_dtg(line: str) -> dict:
         created = f"{year}-{month:02d}-{m.group('day')} {m.group('hh')}:{m.group('mm')}"
     prec = " ".join((m.group("prec") or "").split()) or None
     dtg = line.strip()[len(m.group("prec") or ""):].strip() if m.group("prec") else line.strip()
+    dtg = dtg[: len(dtg) - len(m.group("marks"))].strip() if m.group("marks") else dtg
     return {"precedence": prec, "dtg": dtg, "created": created}
 
 
@@ -176,12 +181,22 @@ def _place(name: str) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=None)
+def _post_names() -> dict[str, str]:
+    """Posts the archive names irregularly (data/post_names.csv); the rest follow the rules below."""
+    text = resources.files("cableparse").joinpath("data/post_names.csv").read_text(encoding="utf-8")
+    return {row["station"]: row["origin"] for row in csv.DictReader(io.StringIO(text))}
+
+
 def origin_from_station(station: Optional[str]) -> Optional[str]:
     """The FM line's station as the archive names the post: `AMCONSUL CASABLANCA` -> `Consulate Casablanca`."""
     if not station:
         return None
     s = " ".join(station.upper().split())
     s = re.sub(r"\s+(?:%s)(?:\s+\d+)?$" % _PRECEDENCES, "", s)
+    s = re.sub(r"//.*$", "", s).strip()
+    if s in _post_names():
+        return _post_names()[s]
     if re.match(r"^SECSTATE\b", s):
         return "Secretary of State"
     m = re.match(r"^(AMEMBASSY|AMCONSUL|USMISSION|USINT)\s+(.+)$", s)

@@ -26,8 +26,8 @@ _GLUED_SIGNATURE = re.compile(
 _SENTENCE_END = re.compile(r"""[.:;!?"')\]]\s*$""")
 _TRAILER = re.compile(
     r"^\s*(?:>|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)(?:\s*//?\s*[A-Z ]+)?"
-    r"|C O N F I D E N T I A L|S E C R E T|NNNN?|BT|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?)\s*$")
-_SIGNATURE = re.compile(r"^[A-Za-z][A-Za-z.'\- ,]{1,40}$")
+    r"|C O N F I D E N T I A L|S E C R E T|NNNN?|BT|=+\s*CABLE ENDS\s*=+|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?)\s*$")
+_SIGNATURE = re.compile(r"^[*/\s]*[A-Za-z][A-Za-z.'\- ,]{1,40}[\s\"]*$")
 
 
 def _clean(text: str) -> str:

@@ -1,0 +1,394 @@
+"""Writing cables into the SQLite archive.
+
+`ingest` is idempotent (unchanged text is skipped by content hash, because
+re-saving rows through the FTS triggers is slow), writes one transaction per
+batch (a crash leaves the archive at the last committed batch), and never
+loses input: cable text goes to cables.header/body, anything that failed goes
+to ingest_errors.raw.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Optional
+
+import sqlite_utils
+
+from .model import Cable, RawCable
+from .schema import CHILD_TABLES, FTS, ensure_fts, ensure_schema
+
+MAX_FAILURE_MESSAGES = 1000
+_CHUNK = 500  # ids per `IN (...)`, well under SQLite's variable limit
+
+
+@dataclass
+class Summary:
+    """What one ingest did, for the CLI's summary line and its exit code."""
+
+    ingested: int = 0  # new cables
+    unchanged: int = 0  # same id, same text: skipped
+    replaced: int = 0  # same id, different text: rewritten
+    failed: int = 0  # inputs that did not become a cable (see ingest_errors)
+    problems: int = 0  # parse problems recorded for the cables written
+    failures: list[str] = field(default_factory=list, repr=False)  # "source:line: message"
+
+    @property
+    def ok(self) -> int:
+        return self.ingested + self.unchanged + self.replaced
+
+    def line(self) -> str:
+        return (
+            f"ingested {self.ingested}, unchanged {self.unchanged}, "
+            f"replaced {self.replaced}, failed {self.failed} (see ingest_errors)"
+        )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _positions(items) -> list[int]:
+    """The items' own positions if usable as a primary key, else their order from 1."""
+    given = [getattr(i, "position", 0) for i in items]
+    if all(given) and len(set(given)) == len(given):
+        return given
+    return list(range(1, len(items) + 1))
+
+
+def error_row(source, line, column, message, raw, format, cable_id=None, part="input") -> dict:
+    """An ingest_errors row whose id hashes its identity, so re-ingest adds no duplicate."""
+    key = "\x00".join(
+        str(v) for v in (source, line, column, message, raw, cable_id or "", part)
+    )
+    return {
+        "id": hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest(),
+        "source": source,
+        "line": line,
+        "column": column,
+        "message": message,
+        "raw": raw,
+        "format": format,
+        "cable_id": cable_id,
+        "part": part,
+        "first_seen": _now(),
+    }
+
+
+def _line_of(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if 1 <= (line or 0) <= len(lines) else ""
+
+
+def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[dict]]:
+    """Turn a parsed Cable into the rows it owns in each table."""
+    if raw is not None:
+        # The reader's text and provenance fill whatever the parser left empty.
+        cable.header = cable.header or raw.header
+        cable.body = cable.body or raw.body
+        cable.source = cable.source or raw.source
+        cable.source_line = cable.source_line or raw.line
+        cable.format = cable.format or raw.format
+    cid = cable.id
+    year = int(cable.created[:4]) if cable.created and cable.created[:4].isdigit() else None
+    refs_meta = raw.meta.references if raw is not None and raw.meta else None
+
+    errors: dict[str, dict] = {}
+    for p in cable.problems:
+        text = cable.header if p.part == "header" else cable.body
+        row = error_row(
+            cable.source, p.line, p.column, p.message, _line_of(text, p.line),
+            cable.format, cable_id=cid, part=p.part,
+        )
+        errors.setdefault(row["id"], row)
+
+    tags, seen = [], set()
+    for position, tag in enumerate(cable.tags, 1):
+        if tag not in seen:  # the PK is (cable_id, tag); keep a repeated tag's first place
+            seen.add(tag)
+            tags.append({
+                "cable_id": cid, "tag": tag, "position": position, "origin": cable.origin,
+                "year": year, "classification": cable.classification,
+            })
+
+    sections, last = [], None
+    para_positions = _positions(cable.paragraphs)
+    for p, position in zip(cable.paragraphs, para_positions):
+        if p.section != last and p.section is not None:
+            sections.append({
+                "cable_id": cid, "position": len(sections) + 1,
+                "heading": p.section, "first_paragraph": position,
+            })
+        last = p.section
+
+    return {
+        "cables": [{
+            "id": cid,
+            "created": cable.created,
+            "released": cable.released,
+            "classification": cable.classification,
+            "origin": cable.origin,
+            "subject": cable.subject,
+            "tags": json.dumps(list(cable.tags)),
+            "raw_id": cable.raw_id,
+            "year": year,
+            "precedence": cable.precedence,
+            "routing_indicator": cable.routing_indicator,
+            "serial": cable.serial,
+            "dtg": cable.dtg,
+            "from_station": cable.from_station,
+            "classification_line": cable.classification_line,
+            "section_count": cable.section_count,
+            "caveats": json.dumps(list(cable.caveats)),
+            "eo": cable.eo,
+            "declassify_on": cable.declassify_on,
+            "classified_by": cable.classified_by,
+            "signature": cable.signature,
+            "signature_line": cable.signature_line,
+            "paragraph_count": len(cable.paragraphs),
+            "source": cable.source,
+            "source_line": cable.source_line,
+            "format": cable.format,
+            "header": cable.header,
+            "body": cable.body,
+            "content_hash": cable.content_hash,
+            "parse_problems": len(errors),
+            "csv_references": json.dumps(refs_meta) if refs_meta is not None else None,
+        }],
+        "cable_tags": tags,
+        "recipients": [
+            {
+                "cable_id": cid, "position": position, "role": r.role,
+                "routing_indicator": r.routing_indicator, "station": r.station,
+                "precedence": r.precedence, "serial": r.serial,
+            }
+            for r, position in zip(cable.recipients, _positions(cable.recipients))
+        ],
+        "refs": [
+            {"cable_id": cid, "position": position, "label": r.label, "raw": r.raw,
+             "target_id": r.target_id}
+            for r, position in zip(cable.refs, _positions(cable.refs))
+        ],
+        "sections": sections,
+        "paragraphs": [
+            {
+                "cable_id": cid, "position": position, "number": p.number, "sub": p.sub,
+                "classification": p.classification, "section": p.section, "text": p.text,
+                "line": p.line,
+            }
+            for p, position in zip(cable.paragraphs, para_positions)
+        ],
+        "ingest_errors": list(errors.values()),
+    }
+
+
+def _input_error_row(err) -> dict:
+    """An InputError from cableparse.sources (duck-typed: no import needed)."""
+    return error_row(
+        getattr(err, "source", None), getattr(err, "line", None),
+        getattr(err, "column", None), str(getattr(err, "message", err)),
+        getattr(err, "raw", None), getattr(err, "format", None),
+    )
+
+
+def _failure(summary: Summary, row: dict) -> None:
+    summary.failed += 1
+    if len(summary.failures) < MAX_FAILURE_MESSAGES:
+        where = f"{row['source']}:{row['line']}" if row["line"] else row["source"]
+        summary.failures.append(f"{where}: {row['message']}")
+
+
+def _chunks(seq: list, size: int = _CHUNK):
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
+
+
+def _existing_hashes(db: sqlite_utils.Database, ids: list[str]) -> dict[str, str]:
+    found = {}
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(f"select id, content_hash from cables where id in ({marks})", chunk):
+            found[row["id"]] = row["content_hash"]
+    return found
+
+
+def _known_texts(db: sqlite_utils.Database, hashes: list[str]) -> dict[str, Optional[str]]:
+    """content_hash -> the one cable id archived with it, in any version (None when several share it)."""
+    found: dict[str, Optional[str]] = {}
+    for chunk in _chunks(hashes):
+        marks = ",".join("?" * len(chunk))
+        sql = f"select content_hash, cable_id from cable_versions where content_hash in ({marks})"
+        for row in db.query(sql, chunk):
+            found[row["content_hash"]] = None if row["content_hash"] in found else row["cable_id"]
+    return found
+
+
+def _version_row(cable_row: dict, header=None, body=None) -> dict:
+    return {
+        "cable_id": cable_row["id"], "content_hash": cable_row["content_hash"],
+        "current": 0 if body is not None else 1, "source": cable_row["source"],
+        "source_line": cable_row["source_line"], "format": cable_row["format"],
+        "released": cable_row["released"], "first_seen": _now(), "header": header, "body": body,
+    }
+
+
+@dataclass
+class _Known:
+    """A RawCable whose exact text is already archived under `id`: no need to parse it."""
+
+    id: str
+    hash: str
+    item: RawCable
+
+
+def _parse_one(parse, item: RawCable):
+    """(rows, None) for a cable with an id, else (None, ingest_errors row)."""
+    try:
+        cable = parse(item)
+    except Exception as exc:  # a parser bug must not abort the batch
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return None, error_row(item.source, item.line, None, f"parse failed: {last}",
+                               item.raw, item.format)
+    if not cable.id:
+        first = f" ({cable.problems[0].message})" if cable.problems else ""
+        return None, error_row(item.source, item.line, None,
+                               f"could not find a reference id{first}", item.raw, item.format)
+    return cable_rows(cable, item), None
+
+
+def _write_batch(db, items, parse, summary, force, progress) -> None:
+    """Parse one batch and write it in one transaction."""
+    if parse is None and any(isinstance(item, RawCable) for item in items):
+        # Imported here and outside the per-cable `try`: a missing parser must
+        # fail loudly, not turn every cable into an error row.
+        from .parser import parse_raw as parse
+    # Text already archived is not parsed again (parsing is most of a re-ingest's
+    # time); the parser keeps the reader's header/body, so the hashes agree.
+    hashes = {id(i): Cable(header=i.header, body=i.body).content_hash
+              for i in items if isinstance(i, RawCable)}
+    known = {} if force else _known_texts(db, list(set(hashes.values())))
+    entries: list = []  # cable rows or _Known, in input order
+    errors: list[dict] = []
+
+    def fail(row):
+        errors.append(row)
+        _failure(summary, row)
+
+    for item in items:
+        if isinstance(item, RawCable):
+            text_hash = hashes[id(item)]
+            cid = known.get(text_hash)
+            if cid and getattr(item.meta, "id", None) in (None, cid):
+                entries.append(_Known(cid, text_hash, item))
+            else:
+                rows, err = _parse_one(parse, item)
+                if rows:
+                    entries.append(rows)
+                else:
+                    fail(err)
+        else:
+            fail(_input_error_row(item))
+        if progress is not None:
+            progress(1)
+
+    with db.atomic():
+        ids = {e.id if isinstance(e, _Known) else e["cables"][0]["id"] for e in entries}
+        stored = _existing_hashes(db, list(ids))
+        current = dict(stored)  # id -> hash as the archive will be after each step
+        pending: dict[str, dict[str, list[dict]]] = {}  # id -> rows to write; later wins
+        superseded: list[dict] = []  # versions new in this batch but not current at its end
+        for entry in entries:
+            if isinstance(entry, _Known):
+                if not force or current.get(entry.id) != entry.hash or entry.id in pending:
+                    summary.unchanged += 1  # a version the archive already holds
+                    continue
+                entry, err = _parse_one(parse, entry.item)  # --force: rewrite the current version
+                if err:
+                    fail(err)
+                    continue
+            cid, new_hash = entry["cables"][0]["id"], entry["cables"][0]["content_hash"]
+            if current.get(cid) == new_hash and not (force and cid not in pending):
+                summary.unchanged += 1
+                continue
+            if cid in current:
+                summary.replaced += 1
+            else:
+                summary.ingested += 1
+            if cid in pending and pending[cid]["cables"][0]["content_hash"] != new_hash:
+                old = pending[cid]["cables"][0]
+                superseded.append(_version_row(old, old["header"], old["body"]))
+            current[cid] = new_hash
+            pending[cid] = entry
+        replaced_ids = [cid for cid in pending if cid in stored]
+        for chunk in _chunks(replaced_ids):
+            marks = ",".join("?" * len(chunk))
+            # the text being replaced moves into its version row before the cable row goes
+            db.execute(
+                "update cable_versions set current = 0, "
+                "header = (select header from cables where id = cable_versions.cable_id), "
+                "body = (select body from cables where id = cable_versions.cable_id) "
+                f"where current = 1 and cable_id in ({marks})", chunk)
+            for child in CHILD_TABLES:
+                db.execute(f"delete from [{child}] where cable_id in ({marks})", chunk)
+            db.execute(f"delete from cables where id in ({marks})", chunk)
+        # Input that failed in an earlier run and now became a cable is no longer an error.
+        db.conn.executemany(
+            "delete from ingest_errors where cable_id is null and source = ? and line = ?",
+            [(r["cables"][0]["source"], r["cables"][0]["source_line"]) for r in pending.values()],
+        )
+        for name in ["cables"] + CHILD_TABLES:
+            table_rows = [row for rows in pending.values() for row in rows[name]]
+            if table_rows:
+                db[name].insert_all(table_rows, ignore=(name == "ingest_errors"))
+        versions = superseded + [_version_row(rows["cables"][0]) for rows in pending.values()]
+        if versions:
+            db["cable_versions"].upsert_all(versions, pk=("cable_id", "content_hash"))
+        summary.problems += sum(len(rows["ingest_errors"]) for rows in pending.values())
+        if errors:
+            db["ingest_errors"].insert_all(errors, ignore=True)
+
+
+def refresh_tag_counts(db: sqlite_utils.Database) -> None:
+    """Set tags.cables from cable_tags; never touches kind/description."""
+    with db.atomic():
+        db.execute(
+            "insert into tags (code, cables) select tag, count(*) from cable_tags where true "
+            "group by tag on conflict(code) do update set cables = excluded.cables"
+        )
+        db.execute("update tags set cables = 0 where code not in (select tag from cable_tags)")
+        db.execute(
+            "delete from tags where cables = 0 and kind is null and description is null"
+        )
+
+
+def ingest(
+    db: sqlite_utils.Database,
+    items: Iterable,
+    parse: Optional[Callable[[RawCable], Cable]] = None,
+    batch_size: int = 500,
+    progress: Optional[Callable[[int], None]] = None,
+    force: bool = False,
+    log: Optional[Callable[[str], None]] = None,
+) -> Summary:
+    """Parse and store RawCables (and record InputErrors); return the counts.
+
+    `parse` defaults to `parser.parse_raw`. `force` rewrites cables even when
+    their text is unchanged (for a new parser). `log` hears about slow steps.
+    """
+    ensure_schema(db)
+    summary = Summary()
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= batch_size:
+            _write_batch(db, batch, parse, summary, force, progress)
+            batch = []
+    if batch:
+        _write_batch(db, batch, parse, summary, force, progress)
+    refresh_tag_counts(db)
+    if log is not None and not all(db[f"{table}_fts"].exists() for table in FTS):
+        log("Building the full-text index (minutes for a full archive)")
+    ensure_fts(db)
+    return summary

@@ -1,0 +1,241 @@
+"""The archive's SQL schema, in one place.
+
+Scripts, canned queries and the Datasette metadata name these tables and
+columns, so they are defined once here as data and created by `ensure_schema`.
+Columns can be added freely: `ensure_schema` adds missing ones to an existing
+archive, so old archives keep working.
+"""
+from __future__ import annotations
+
+import sqlite_utils
+
+CABLE_FK = [("cable_id", "cables", "id")]
+
+# name -> {"columns": {...}, "pk": ..., "foreign_keys": [...], "indexes": [(name, cols)]}
+# Creation order matters: child tables reference `cables`.
+TABLES: dict[str, dict] = {
+    "cables": {
+        "columns": {
+            "id": str,
+            "created": str,  # YYYY-MM-DD HH:MM
+            "released": str,  # YYYY-MM-DD HH:MM
+            "classification": str,
+            "origin": str,
+            "subject": str,
+            "tags": str,  # JSON array of codes in cable order (display only; facet cable_tags)
+            "raw_id": str,
+            "year": int,
+            "precedence": str,
+            "routing_indicator": str,
+            "serial": str,
+            "dtg": str,
+            "from_station": str,
+            "classification_line": str,
+            "section_count": int,
+            "caveats": str,  # JSON array
+            "eo": str,
+            "declassify_on": str,
+            "classified_by": str,
+            "signature": str,
+            "signature_line": str,
+            "paragraph_count": int,
+            "source": str,
+            "source_line": int,
+            "format": str,
+            "header": str,  # raw header text: the cable text is never lost
+            "body": str,  # raw body text
+            "content_hash": str,  # Cable.content_hash: unchanged text is skipped on re-ingest
+            "parse_problems": int,  # rows in ingest_errors for this cable
+            "csv_references": str,  # JSON list from cables.csv, or null
+        },
+        "pk": "id",
+        "foreign_keys": [],
+        # Facets on indexed cables columns measured at 23-27 ms at full scale.
+        "indexes": [
+            ("idx_cables_origin", ["origin"]),
+            ("idx_cables_year", ["year"]),
+            ("idx_cables_classification", ["classification"]),
+            ("idx_cables_created", ["created"]),
+            # re-ingest looks archived text up by hash before parsing it
+            ("idx_cables_content_hash", ["content_hash"]),
+        ],
+    },
+    # One row per (cable, tag) with copies of the cable columns researchers
+    # combine with tags: a facet here is ~100 ms at full scale, whereas an
+    # array facet on cables.tags times out (see shared notes).
+    "cable_tags": {
+        "columns": {
+            "cable_id": str,
+            "tag": str,
+            "position": int,
+            "origin": str,
+            "year": int,
+            "classification": str,
+        },
+        "pk": ("cable_id", "tag"),
+        "foreign_keys": CABLE_FK,
+        # (origin, tag) and (year, tag) serve `where origin = ?` like a
+        # single-column index would, and also cover the tag facet under that filter.
+        "indexes": [
+            ("idx_cable_tags_tag_year", ["tag", "year"]),
+            ("idx_cable_tags_tag_origin", ["tag", "origin"]),
+            ("idx_cable_tags_tag_classification", ["tag", "classification"]),
+            ("idx_cable_tags_origin", ["origin", "tag"]),
+            ("idx_cable_tags_year", ["year", "tag"]),
+        ],
+    },
+    # Counts refreshed after each ingest; kind/description are filled elsewhere.
+    "tags": {
+        "columns": {"code": str, "cables": int, "kind": str, "description": str},
+        "pk": "code",
+        "foreign_keys": [],
+        "indexes": [],
+    },
+    "recipients": {
+        "columns": {
+            "cable_id": str,
+            "position": int,
+            "role": str,  # to | info
+            "routing_indicator": str,
+            "station": str,
+            "precedence": str,
+            "serial": str,
+        },
+        "pk": ("cable_id", "position"),
+        "foreign_keys": CABLE_FK,
+        "indexes": [("idx_recipients_station", ["station"])],
+    },
+    "refs": {
+        "columns": {
+            "cable_id": str,
+            "position": int,
+            "label": str,
+            "raw": str,
+            "target_id": str,
+        },
+        "pk": ("cable_id", "position"),
+        "foreign_keys": CABLE_FK,
+        "indexes": [("idx_refs_target_id", ["target_id"])],
+    },
+    "sections": {
+        "columns": {
+            "cable_id": str,
+            "position": int,
+            "heading": str,
+            "first_paragraph": int,  # paragraphs.position of its first paragraph
+        },
+        "pk": ("cable_id", "position"),
+        "foreign_keys": CABLE_FK,
+        "indexes": [],
+    },
+    "paragraphs": {
+        "columns": {
+            "cable_id": str,
+            "position": int,
+            "number": int,
+            "sub": str,
+            "classification": str,
+            "section": str,
+            "text": str,
+            "line": int,
+        },
+        "pk": ("cable_id", "position"),
+        "foreign_keys": CABLE_FK,
+        "indexes": [
+            ("idx_paragraphs_cable_id_number", ["cable_id", "number"]),
+            ("idx_paragraphs_classification", ["classification"]),
+        ],
+    },
+    # Every distinct text of a cable that was ingested (a CSV row and a page of
+    # the same cable differ in wrapping and punctuation). `cables` shows the
+    # current one; superseded versions keep their text here, the current one's
+    # text is in cables.header/body, so no text is stored twice or lost.
+    # Re-ingesting any known version is a no-op.
+    "cable_versions": {
+        "columns": {
+            "cable_id": str,
+            "content_hash": str,
+            "current": int,  # 1 for the version shown in `cables`
+            "source": str,
+            "source_line": int,
+            "format": str,
+            "released": str,
+            "first_seen": str,
+            "header": str,  # null while current (see cables.header)
+            "body": str,
+        },
+        "pk": ("cable_id", "content_hash"),
+        "foreign_keys": CABLE_FK,
+        "indexes": [("idx_cable_versions_content_hash", ["content_hash"])],
+    },
+    "ingest_errors": {
+        "columns": {
+            # sha256 over the error's identity, so re-ingesting adds no duplicates
+            "id": str,
+            "source": str,
+            "line": int,
+            "column": int,
+            "message": str,
+            "raw": str,  # the input as given (for parse problems: the offending line)
+            "format": str,
+            "cable_id": str,  # null when the input never became a cable
+            "part": str,  # header | body | input
+            "first_seen": str,
+        },
+        "pk": "id",
+        "foreign_keys": CABLE_FK,
+        "indexes": [
+            ("idx_ingest_errors_cable_id", ["cable_id"]),
+            ("idx_ingest_errors_source", ["source"]),
+        ],
+    },
+}
+
+# Child tables whose rows belong to one cable (deleted when a cable is replaced).
+CHILD_TABLES = ["cable_tags", "recipients", "refs", "sections", "paragraphs", "ingest_errors"]
+
+# Full-text search: table -> columns. FTS5 via sqlite-utils `enable_fts`.
+FTS: dict[str, list[str]] = {
+    "paragraphs": ["text"],
+    "cables": ["subject"],
+}
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create missing tables, columns and indexes; turn on WAL. Idempotent.
+
+    WAL lets Datasette keep reading while an ingest writes. FTS is *not* made
+    here: see `ensure_fts`.
+    """
+    db.enable_wal()
+    with db.atomic():
+        for name, spec in TABLES.items():
+            table = db[name]
+            if not table.exists():
+                table.create(spec["columns"], pk=spec["pk"], foreign_keys=spec["foreign_keys"])
+            else:
+                have = set(table.columns_dict)
+                for column, type_ in spec["columns"].items():
+                    if column not in have:
+                        table.add_column(column, type_)
+            for index_name, columns in spec["indexes"]:
+                table.create_index(columns, index_name=index_name, if_not_exists=True)
+
+
+def ensure_fts(db: sqlite_utils.Database) -> list[str]:
+    """Build the FTS indexes that do not exist yet, with triggers; return their tables.
+
+    Called after an ingest has loaded its rows, not in `ensure_schema`: building
+    FTS5 once over loaded rows is much faster than keeping it in sync by
+    triggers during a big first load (triggers made the full load 33% slower,
+    see shared notes). The triggers created here keep later ingests in sync.
+    Each build runs in one transaction, so a crash never leaves a half-filled
+    index that would then count as existing.
+    """
+    built = []
+    for table, columns in FTS.items():
+        if not db[f"{table}_fts"].exists():
+            with db.atomic():
+                db[table].enable_fts(columns, create_triggers=True)
+            built.append(table)
+    return built
