@@ -230,7 +230,9 @@ def _version_row(cable_row: dict, header=None, body=None) -> dict:
         "cable_id": cable_row["id"], "content_hash": cable_row["content_hash"],
         "current": 0 if body is not None else 1, "source": cable_row["source"],
         "source_line": cable_row["source_line"], "format": cable_row["format"],
-        "released": cable_row["released"], "first_seen": _now(), "header": header, "body": body,
+        "created": cable_row["created"], "released": cable_row["released"],
+        "classification": cable_row["classification"], "origin": cable_row["origin"],
+        "first_seen": _now(), "header": header, "body": body,
     }
 
 

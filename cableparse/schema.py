@@ -159,7 +159,11 @@ TABLES: dict[str, dict] = {
             "source": str,
             "source_line": int,
             "format": str,
+            # each version's own record: a page and a CSV row can disagree
+            "created": str,
             "released": str,
+            "classification": str,
+            "origin": str,
             "first_seen": str,
             "header": str,  # null while current (see cables.header)
             "body": str,
