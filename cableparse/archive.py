@@ -139,6 +139,8 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
             "serial": cable.serial,
             "dtg": cable.dtg,
             "from_station": cable.from_station,
+            "drafted_by": cable.drafted_by,
+            "approved_by": cable.approved_by,
             "classification_line": cable.classification_line,
             "section_count": cable.section_count,
             "caveats": json.dumps(list(cable.caveats)),
@@ -165,6 +167,11 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
                 "precedence": r.precedence, "serial": r.serial,
             }
             for r, position in zip(cable.recipients, _positions(cable.recipients))
+        ],
+        "offices": [
+            {"cable_id": cid, "position": position, "role": o.role, "office": o.office,
+             "copies": o.copies}
+            for o, position in zip(cable.offices, _positions(cable.offices))
         ],
         "refs": [
             {"cable_id": cid, "position": position, "label": r.label, "raw": r.raw,

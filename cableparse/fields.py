@@ -107,8 +107,20 @@ def parse_tags(text: str) -> list[str]:
         codes = [t for t in tokens if re.fullmatch(r"[A-Z][A-Z0-9-]*", t)]
         if i > 0 and len(codes) != len(tokens):
             break
-        tags += [c for c in codes if c not in tags]
+        for code in codes:
+            if code not in tags:
+                tags.append(code)
     return tags
+
+
+def parse_person_tags(text: str) -> list[str]:
+    """Person names in brackets on a TAGS line: `(KALOUDIS, NICK)` -> `KALOUDIS, NICK`."""
+    names = []
+    for name in re.findall(r"\(([^()]*[A-Za-z][^()]*)\)", text):
+        name = " ".join(name.upper().split())
+        if name not in names:
+            names.append(name)
+    return names
 
 
 _MARK = re.compile(

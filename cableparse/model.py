@@ -20,6 +20,7 @@ class Metadata:
     classification: Optional[str] = None
     origin: Optional[str] = None
     references: Optional[list[str]] = None  # cables.csv "references" column
+    tags: Optional[str] = None  # the record's TAGS as written (PlusD: with person names)
 
 
 @dataclass
@@ -47,6 +48,16 @@ class Recipient:
     routing_indicator: Optional[str] = None
     precedence: Optional[str] = None
     serial: Optional[str] = None
+    position: int = 0
+
+
+@dataclass
+class Office:
+    """A State Department office on a telegram's distribution list (`EUR-25`)."""
+
+    role: str  # "action" or "info"
+    office: str  # EUR
+    copies: Optional[int] = None  # 25
     position: int = 0
 
 
@@ -91,6 +102,7 @@ class Cable:
     tags: list[str] = field(default_factory=list)
     refs: list[Reference] = field(default_factory=list)
     recipients: list[Recipient] = field(default_factory=list)
+    offices: list[Office] = field(default_factory=list)
     paragraphs: list[Paragraph] = field(default_factory=list)
     signature: Optional[str] = None  # the signer's surname
     signature_line: Optional[str] = None
@@ -100,6 +112,8 @@ class Cable:
     serial: Optional[str] = None
     dtg: Optional[str] = None  # date-time group as written (071652Z MAR 07)
     from_station: Optional[str] = None  # FM line (AMCONSUL CASABLANCA)
+    drafted_by: Optional[str] = None  # older State telegrams: DRAFTED BY / APPROVED BY
+    approved_by: Optional[str] = None
     # body preamble
     classification_line: Optional[str] = None
     section_count: Optional[int] = None

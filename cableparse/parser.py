@@ -45,10 +45,10 @@ def parse_header(text: str, problems: list[ParseProblem]) -> HeaderParts:
         return HeaderParts()
 
 
-def parse_body(text: str, problems: list[ParseProblem]) -> BodyParts:
+def parse_body(text: str, problems: list[ParseProblem], cable_id: Optional[str] = None) -> BodyParts:
     if not text.strip():
         return BodyParts()
-    cleaned, where = strip_furniture(text)
+    cleaned, where = strip_furniture(text, normalise_id(cable_id))
 
     def line_of(n: int) -> int:
         return where[n - 1] if 0 < n <= len(where) else n
@@ -74,14 +74,57 @@ def _derived_id(body: BodyParts, header: HeaderParts, created: Optional[str]) ->
     return f"{created[2:4]}{code}{number}"
 
 
+_LONG_ID = re.compile(r"^(?:19|20)(\d{2})([A-Z]+)0*(\d+)(?:_[a-z])?$")
+
+
+def normalise_id(raw_id: Optional[str]) -> Optional[str]:
+    """PlusD's `1974ATHENS02959_b` -> `74ATHENS2959`, the form Cablegate ids and references use."""
+    if not raw_id:
+        return None
+    m = _LONG_ID.match(raw_id)
+    return f"{m.group(1)}{m.group(2)}{int(m.group(3))}" if m else raw_id
+
+
+def _created(recorded: Optional[str], from_dtg: Optional[str]) -> Optional[str]:
+    """The record's date; its time from the DTG when the record gives only a day (PlusD)."""
+    if recorded and from_dtg and recorded.endswith(" 00:00") and recorded[:10] == from_dtg[:10]:
+        return from_dtg
+    return recorded or from_dtg
+
+
+def _tags(body: BodyParts, meta: Metadata) -> list[str]:
+    """Codes in cable order, then person names (kind `person` in the tags table).
+
+    The record's TAGS (PlusD keeps the names the telegram's own line may lack) fill in
+    what the text does not have.
+    """
+    tags = list(body.tags) + [p for p in body.persons if p not in body.tags]
+    if meta.tags:
+        extra = fields.parse_tags("TAGS: " + meta.tags) + fields.parse_person_tags(meta.tags)
+        tags += [t for t in extra if t not in tags]
+    return tags
+
+
+def _origin(meta: Metadata, head: HeaderParts) -> Optional[str]:
+    """The record's origin, as the archive names posts (`Embassy Athens`).
+
+    A record that names the post as a bare upper-case station (PlusD's `From: ATHENS`,
+    `SECSTATE WASHDC`) yields to the post named by the FM line, so one post is one name.
+    """
+    derived = fields.origin_from_station(head.from_station)
+    if meta.origin and (not derived or not meta.origin.isupper()):
+        return meta.origin
+    return derived or meta.origin
+
+
 def build_cable(header_text: str, body_text: str, meta: Optional[Metadata] = None) -> Cable:
     meta = meta or Metadata()
     problems: list[ParseProblem] = []
     head = parse_header(header_text, problems)
-    body = parse_body(body_text, problems)
-    created = meta.created or head.created
+    body = parse_body(body_text, problems, meta.id)
+    created = _created(meta.created, head.created)
     cable_id = meta.id or _derived_id(body, head, created)
-    norm_id = re.sub(r"_[a-z]$", "", cable_id) if cable_id else None
+    norm_id = normalise_id(cable_id)
     sensitive = any(c.startswith("SENSITIVE") for c in body.caveats) or "SENSITIVE" in (body.classification_line or "")
     m = _ID.match(norm_id or "")
     year = m.group("yy") if m else (created[2:4] if created else None)
@@ -94,11 +137,12 @@ def build_cable(header_text: str, body_text: str, meta: Optional[Metadata] = Non
             body.class_info.get("level"),
             body.class_info.get("noforn") or "NOFORN" in body.caveats,
             sensitive),
-        origin=meta.origin or fields.origin_from_station(head.from_station),
+        origin=_origin(meta, head),
         subject=body.subject,
-        tags=body.tags,
+        tags=_tags(body, meta),
         refs=parse_refs(body.ref_text or "", year),
         recipients=head.recipients,
+        offices=head.offices,
         paragraphs=body.paragraphs,
         signature=fields.surname(body.signature_line),
         signature_line=body.signature_line,
@@ -107,6 +151,8 @@ def build_cable(header_text: str, body_text: str, meta: Optional[Metadata] = Non
         serial=head.serial,
         dtg=head.dtg,
         from_station=head.from_station,
+        drafted_by=head.drafted_by,
+        approved_by=head.approved_by,
         classification_line=body.classification_line,
         section_count=body.class_info.get("section_count"),
         caveats=body.caveats,

@@ -30,6 +30,8 @@ TABLES: dict[str, dict] = {
             "serial": str,
             "dtg": str,
             "from_station": str,
+            "drafted_by": str,  # older State telegrams
+            "approved_by": str,
             "classification_line": str,
             "section_count": int,
             "caveats": str,  # JSON array
@@ -104,6 +106,19 @@ TABLES: dict[str, dict] = {
         "pk": ("cable_id", "position"),
         "foreign_keys": CABLE_FK,
         "indexes": [("idx_recipients_station", ["station"])],
+    },
+    # Office distribution lists of older State telegrams: ACTION EUR-25, INFO OCT-01 ...
+    "offices": {
+        "columns": {
+            "cable_id": str,
+            "position": int,
+            "role": str,  # action | info
+            "office": str,  # EUR
+            "copies": int,  # 25
+        },
+        "pk": ("cable_id", "position"),
+        "foreign_keys": CABLE_FK,
+        "indexes": [("idx_offices_office", ["office", "role"])],
     },
     "refs": {
         "columns": {
@@ -196,7 +211,7 @@ TABLES: dict[str, dict] = {
 }
 
 # Child tables whose rows belong to one cable (deleted when a cable is replaced).
-CHILD_TABLES = ["cable_tags", "recipients", "refs", "sections", "paragraphs", "ingest_errors"]
+CHILD_TABLES = ["cable_tags", "recipients", "offices", "refs", "sections", "paragraphs", "ingest_errors"]
 
 # Full-text search: table -> columns. FTS5 via sqlite-utils `enable_fts`.
 FTS: dict[str, list[str]] = {

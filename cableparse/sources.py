@@ -274,7 +274,20 @@ def _pre_text(block: str) -> str:
     block = _LINK.sub(lambda m: m.group(1), block)
     block = _BR_BEFORE_SPACE.sub("", block)
     block = _BR.sub("\n", block)
-    return _unescape_strict(block)
+    return _strip_continuations(_unescape_strict(block))
+
+
+_CONTINUATION = re.compile(r"[ \t]*\\[ \t]*$", re.M)
+
+
+def _strip_continuations(text: str) -> str:
+    """Some pages hold a database record pasted with a `\\` ending every line
+    (04BOGOTA11339, 06BERN1280); those backslashes are not the cable's."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    ends = sum(1 for line in lines if line.rstrip().endswith("\\"))
+    if lines and ends * 2 > len(lines):
+        return _CONTINUATION.sub("", text)
+    return text
 
 
 def _cell_text(cell: str) -> Optional[str]:
@@ -399,13 +412,18 @@ def parse_plusd_metadata(text: str) -> dict[str, str]:
     return fields
 
 
-def _plusd_meta(fields: dict[str, str]) -> Metadata:
+def _plusd_meta(fields: dict[str, str], source: str) -> Metadata:
+    """The PlusD record; the id is the archive's own (`1974ATHENS02959_b`, from the file name
+    when it has that shape), which the parser normalises and keeps as raw_id."""
     def get(key: str) -> Optional[str]:
         v = fields.get(key)
         return v if v and v.lower() != "n/a" else None
 
-    return Metadata(id=get("Document Number"), created=normalise_date(get("Draft Date")),
-                    classification=get("Original Classification"), origin=get("From"))
+    stem = os.path.basename(source)[: -len(_RAW_SUFFIX)]
+    rid = stem if re.fullmatch(r"\d{4}[A-Z]+\d+(?:_[a-z])?", stem) else get("Document Number")
+    return Metadata(id=rid, created=normalise_date(get("Draft Date")),
+                    classification=get("Original Classification"), origin=get("From"),
+                    tags=get("TAGS"))
 
 
 # --------------------------------------------------------------------------
@@ -584,8 +602,9 @@ def _read_whole(source: str, data: bytes) -> Iterator[Item]:
     if sibling is not None:
         with open(sibling, "rb") as fh:
             fields = parse_plusd_metadata(_text_of(fh.read()))
-        header, body = split_header_body(text)
-        yield RawCable(source, 1, "plusd", text, header, body, _plusd_meta(fields))
+        # transcribed from web pages: entities such as &quot; stand for their characters
+        header, body = split_header_body(_unescape_strict(text))
+        yield RawCable(source, 1, "plusd", text, header, body, _plusd_meta(fields, source))
         return
     if source.endswith(_META_SUFFIX) or (
             text.lstrip().startswith("---") and re.search(r"^Document Number:", text, re.M)):

@@ -13,7 +13,7 @@ from typing import Callable, Optional
 from lark import Token, Transformer
 
 from . import fields
-from .model import Paragraph, Recipient
+from .model import Office, Paragraph, Recipient
 
 _MARK = r"\(\s*(?:U|C|S|TS|SBU|FOUO|LOU|NF)(?:\s*//?\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)|(?:U|C|S|SBU)\)"
 _PARA_HEAD = re.compile(
@@ -26,7 +26,7 @@ _GLUED_SIGNATURE = re.compile(
 _SENTENCE_END = re.compile(r"""[.:;!?"')\]]\s*$""")
 _TRAILER = re.compile(
     r"^\s*(?:>|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)(?:\s*//?\s*[A-Z ]+)?"
-    r"|C O N F I D E N T I A L|S E C R E T|NNNN?|BT|=+\s*CABLE ENDS\s*=+|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?)\s*$")
+    r"|C O N F I D E N T I A L|S E C R E T|NNNN?|BT|=+\s*CABLE ENDS\s*=+|[A-Z]*VZCZ[A-Z]*|\*\*\*.*\*\*\*.*|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?)\s*$")
 _SIGNATURE = re.compile(r"^[*/\s]*[A-Za-z][A-Za-z.'\- ,]{1,40}[\s\"]*$")
 
 
@@ -43,11 +43,16 @@ class HeaderParts:
     routing_indicator: Optional[str] = None
     serial: Optional[str] = None
     from_station: Optional[str] = None
+    drafted_by: Optional[str] = None
+    approved_by: Optional[str] = None
     recipients: list[Recipient] = field(default_factory=list)
+    offices: list[Office] = field(default_factory=list)
 
 
 _DE = re.compile(r"^\s*DE\s+(?P<ri>R[A-Z0-9]{3,6})\s*#\s*(?P<serial>\d+)")
 _OFFICE_LIST = re.compile(r"^[A-Z]{1,6}-\d{2}\b")
+_OFFICE = re.compile(r"(?<![A-Z0-9/])([A-Z][A-Z0-9/]{0,7})-(\d{2})\b")
+_DRAFTING = re.compile(r"^\s*(DRAFTED|APPROVED|CLEARED)\s+BY\s*:?\s*(.*?)\s*$")
 
 
 class HeaderTransformer(Transformer):
@@ -67,7 +72,21 @@ class HeaderTransformer(Transformer):
 
     def header(self, children) -> HeaderParts:
         parts = HeaderParts()
+        office_role = "info"
         for child in children:
+            if isinstance(child, Token) and child.type in ("ACTION_LINE", "OFFICE_INFO_LINE", "OFFICE_LINE"):
+                if child.type != "OFFICE_LINE":
+                    office_role = "info" if child.type == "OFFICE_INFO_LINE" else "action"
+                for office, copies in _OFFICE.findall(str(child)):
+                    parts.offices.append(Office(office_role, office, int(copies), len(parts.offices) + 1))
+                continue
+            if isinstance(child, Token) and child.type == "DRAFTING_LINE":
+                m = _DRAFTING.match(str(child))
+                if m and m.group(1) == "DRAFTED":
+                    parts.drafted_by = parts.drafted_by or m.group(2)
+                elif m and m.group(1) == "APPROVED":
+                    parts.approved_by = parts.approved_by or m.group(2)
+                continue
             if isinstance(child, tuple):
                 kind, value = child
                 if kind == "fm":
@@ -99,6 +118,7 @@ class BodyParts:
     eo: Optional[str] = None
     declassify_on: Optional[str] = None
     tags: list[str] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)  # names in brackets on the TAGS line
     subject: Optional[str] = None
     ref_text: Optional[str] = None
     classified_by: Optional[str] = None
@@ -226,6 +246,7 @@ class BodyTransformer(Transformer):
             parts.eo, parts.declassify_on = fields.parse_eo(text)
         elif kind == "tags":
             parts.tags += [t for t in fields.parse_tags(text) if t not in parts.tags]
+            parts.persons += [p for p in fields.parse_person_tags(text) if p not in parts.persons]
         elif kind == "subject":
             if parts.subject is None:
                 parts.subject = fields.parse_subject(text)
@@ -329,6 +350,7 @@ def _blocks(entries: list) -> list[list]:
 
 
 _DASHES = re.compile(r"^\s*-{3,}[\s-]*$")
+_STRAY = {"SIPDIS"}  # a caveat the archive's conversion dropped into the text
 
 
 def _heading(block: list) -> Optional[str]:
@@ -336,6 +358,7 @@ def _heading(block: list) -> Optional[str]:
     if any(kind != "line" for kind, _ in block):
         return None
     lines = [str(t).strip() for _, t in block]
+    lines = [line for line in lines if line not in _STRAY]
     dashes = [bool(_DASHES.match(line)) for line in lines]
     texts = [line for line, d in zip(lines, dashes) if not d]
     if not any(dashes) or not 1 <= len(texts) <= 2 or len(" ".join(texts)) > 120:

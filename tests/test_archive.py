@@ -125,7 +125,7 @@ def test_ingest_writes_every_table(db):
     assert row["parse_problems"] == 0
     assert counts(db) == {
         "cables": 2, "cable_tags": 4, "tags": 3, "recipients": 4, "refs": 1,
-        "sections": 2, "paragraphs": 6, "ingest_errors": 0, "cable_versions": 2,
+        "sections": 2, "paragraphs": 6, "ingest_errors": 0, "cable_versions": 2, "offices": 0,
     }
     assert db["refs"].get(("07CASABLANCA42", 1))["target_id"] == "06STATE1"
     assert db.journal_mode == "wal"

@@ -48,7 +48,7 @@ def test_every_input_is_a_cable_or_an_error(archive):
     for text in texts:
         assert text.stem in archived_ids  # ids derived from the text itself
     assert {r["id"] for r in csv_rows} <= archived_ids
-    assert {"1973STATE097844", "1974ATHENS02959", "1974ATHENS03099", "07CASABLANCA42"} <= archived_ids
+    assert {"73STATE97844", "74ATHENS2959", "74ATHENS3099", "07CASABLANCA42"} <= archived_ids
     inputs = len(pages) + len(texts) + len(csv_rows) + 3 + 1
     assert len(versions) == inputs
     # The only inputs that are not cables: the corpus README and the fragment

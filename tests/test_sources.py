@@ -260,8 +260,10 @@ def test_plusd_athens():
     raw = CORPUS / "plusd" / "1974ATHENS02959_b.raw-content.txt"
     c = one(raw)
     assert c.format == "plusd"
-    assert c.meta == Metadata(id="1974ATHENS02959", created="1974-05-17 00:00",
-                              classification="LIMITED OFFICIAL USE", origin="ATHENS")
+    # the archive's own id (file name), normalised later by the parser
+    assert c.meta == Metadata(id="1974ATHENS02959_b", created="1974-05-17 00:00",
+                              classification="LIMITED OFFICIAL USE", origin="ATHENS",
+                              tags="PINS, GR, (KALOUDIS, NICK), (AMBATIELOS, ANTHONY)")
     assert c.raw == raw.read_text()
     assert c.header.startswith("LIMITED OFFICIAL USE\n\nPAGE 01  ATHENS 02959  171944Z")
     assert c.header.endswith("AMCONSUL THESSALONIKI")
@@ -270,8 +272,8 @@ def test_plusd_athens():
 
 def test_plusd_directory_pairs_and_lone_metadata(tmp_path):
     items = list(iter_inputs([str(CORPUS / "plusd")]))
-    assert [c.meta.id for c in items] == ["1973STATE097844", "1974ATHENS02959",
-                                          "1974ATHENS03099"]
+    assert [c.meta.id for c in items] == ["1973STATE097844_b", "1974ATHENS02959_b",
+                                          "1974ATHENS03099_b"]
     pair = [str(CORPUS / "plusd" / f"1974ATHENS03099_b.{kind}.txt")
             for kind in ("raw-content", "metadata")]
     [c] = iter_inputs(pair)  # named explicitly: still one cable
