@@ -83,9 +83,9 @@ class HeaderTransformer(Transformer):
             if isinstance(child, Token) and child.type == "DRAFTING_LINE":
                 m = _DRAFTING.match(str(child))
                 if m and m.group(1) == "DRAFTED":
-                    parts.drafted_by = parts.drafted_by or m.group(2)
+                    parts.drafted_by = parts.drafted_by or _clean(m.group(2))
                 elif m and m.group(1) == "APPROVED":
-                    parts.approved_by = parts.approved_by or m.group(2)
+                    parts.approved_by = parts.approved_by or _clean(m.group(2))
                 continue
             if isinstance(child, tuple):
                 kind, value = child
