@@ -10,21 +10,30 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+import regex  # overlapped search: "A 08 ROME 01192" must not lose its year to the label
+
 from .model import Reference
 
 # A label opens an item: "(A)", "A.", "A)" at the start or after a separator.
 _LABEL = re.compile(r"(?:^|(?<=[\s;,]))(?:\(([A-Za-z])\)|([A-Za-z])[.)])(?=\s)")
+# Already an id: "08CAIRO2408"
+_COMPACT = re.compile(r"(?<![A-Za-z0-9])(?P<year>\d{2})(?P<station>[A-Z]{2,})(?P<number>\d{1,7})(?![A-Za-z0-9])")
+# Year after the station: "SECSTATE 06 163201"
+_YEAR_AFTER = re.compile(
+    r"(?<![A-Za-z0-9])(?P<station>[A-Za-z][A-Za-z'.]*(?:[ ][A-Za-z][A-Za-z'.]*){0,3}?)"
+    r"\s+(?P<year>\d{2})\s+0*(?P<number>\d{3,7})(?![\d/:-])")
 # [year] station [-]number: "06 STATE 00202745", "99 PRETORIA 12315", "Sao Paulo 0260"
-_CITATION = re.compile(
+_CITATION = regex.compile(
     r"(?<![A-Za-z0-9])(?:(?P<year>\d{4}|\d{2})\s+)?"
     r"(?P<station>[A-Za-z][A-Za-z'.]*(?:[ ][A-Za-z][A-Za-z'.]*){0,3}?)"
     r"\s+-?\s?0*(?P<number>\d{1,7})(?![\d/:-])"
 )
+_DOUBLED_LABEL = re.compile(r"(?<![A-Za-z])\(?([A-Za-z])[.)]\s+\(?\1[.)]")
 _NOT_STATIONS = {
     "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER",
     "OCTOBER", "NOVEMBER", "DECEMBER", "JAN", "FEB", "MAR", "APR", "JUN", "JUL", "AUG", "SEP",
     "SEPT", "OCT", "NOV", "DEC", "PARA", "PARAS", "PARAGRAPH", "PAGE", "SECTION", "ITEM", "NO",
-    "NUMBER", "OF", "AND", "THE", "ON", "IN", "REF", "REFTEL", "REFS", "EMAIL", "E-MAIL",
+    "NUMBER", "OF", "AND", "ON", "IN", "REF", "REFTEL", "REFS", "EMAIL", "E-MAIL",
     "MEMO", "LETTER", "TELCON", "DATED", "FAX", "USC", "RESOLUTION", "UNSCR", "CFR", "LAW",
     "ARTICLE", "ANNEX", "TITLE", "CHAPTER", "PUBLIC", "FY", "A", "B", "C", "D", "E", "F",
 }
@@ -49,7 +58,19 @@ def canonical_id(year: Optional[str], station: str, number: str, default_year: O
 
 
 def _target(item: str, default_year: Optional[str]) -> Optional[str]:
-    for m in _CITATION.finditer(item):
+    m = _COMPACT.search(item)
+    if m and m.group("station") not in _NOT_STATIONS:
+        return canonical_id(m.group("year"), m.group("station"), m.group("number"), None)
+    for pattern in (_YEAR_AFTER, _CITATION):
+        target = _first_citation(pattern, item, default_year)
+        if target:
+            return target
+    return None
+
+
+def _first_citation(pattern, item: str, default_year: Optional[str]) -> Optional[str]:
+    matches = pattern.finditer(item, overlapped=True) if pattern is _CITATION else pattern.finditer(item)
+    for m in matches:
         station = m.group("station")
         words = station.upper().split()
         # drop leading words that cannot be part of a station ("SEE STATE 123")
@@ -66,6 +87,7 @@ def _target(item: str, default_year: Optional[str]) -> Optional[str]:
 def parse_refs(text: str, default_year: Optional[str] = None) -> list[Reference]:
     """Split a REF field into its items; `default_year` is the citing cable's two-digit year."""
     text = " ".join(text.replace("¶", " ").split())
+    text = _DOUBLED_LABEL.sub(lambda m: m.group(1) + ".", text)  # "A. A) MEXICO 3834"
     if not text:
         return []
     labels = list(_LABEL.finditer(text))

@@ -219,6 +219,7 @@ class BodyTransformer(Transformer):
             else:
                 open_group = ("line", [token])
                 groups.append(open_group)
+        groups = _merge_ref_items(groups)
         split: list[tuple[str, list[Token], str]] = []
         for kind, tokens in groups:
             text = "\n".join(str(t).rstrip("\n") for t in tokens)
@@ -326,6 +327,20 @@ class BodyTransformer(Transformer):
                     current.text = f"{current.text}{sep}{raw}"
         for p in out:
             p.text = "\n\n".join(_clean(chunk) for chunk in p.text.split("\n\n") if chunk.strip())
+
+
+_REF_ITEM = re.compile(r"^\s*¶?\s*\(?[A-Za-z][.)]\s")
+
+
+def _merge_ref_items(groups: list) -> list:
+    """REF items set off by blank lines (`REF: A. MEXICO 3834` / `` / `B. MEXICO 3422`) stay in the REF."""
+    out: list = []
+    for kind, tokens in groups:
+        if kind == "line" and out and out[-1][0] == "ref" and _REF_ITEM.match(str(tokens[0])):
+            out[-1][1].extend(tokens)
+        else:
+            out.append((kind, tokens))
+    return out
 
 
 def _flatten(children: list) -> list:

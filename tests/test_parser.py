@@ -115,9 +115,24 @@ def test_tags_forms(text, expected):
     ("STATE 106206 CIRCULAR; STATE CA-3400 NOV 2, 1966", "66", [(None, "66STATE106206"), (None, None)]),
     ("STATE -097844", "74", [(None, "74STATE97844")]),
     ("A. 03 BRASILIA 2375 ¶B. 03 SAO PAULO 0924", None, [("A", "03BRASILIA2375"), ("B", "03SAOPAULO924")]),
+    # forms found in the corpus: year after the station, THE HAGUE, a bare label swallowing
+    # the year, an id already compact, labels doubled by the site (09VATICAN59)
+    ("SECSTATE 06 163201", "07", [(None, "06STATE163201")]),
+    ("07 THE HAGUE 2012", "10", [(None, "07THEHAGUE2012")]),
+    ("A 08 ROME 01192", "09", [(None, "08ROME1192")]),
+    ("08CAIRO2408", "09", [(None, "08CAIRO2408")]),
+    ("A. A) CARACAS 486 B. B) CARACAS 443 C. C) VATICAN 36", "09",
+     [("A", "09CARACAS486"), ("B", "09CARACAS443"), ("C", "09VATICAN36")]),
+    ("BRYAN-HENZEL E-MAIL", "09", [(None, None)]),
 ])
 def test_reference_forms(text, year, expected):
     assert [(r.label, r.target_id) for r in parse_refs(text, year)] == expected
+
+
+def test_ref_items_after_a_blank_line_stay_in_the_ref():
+    c = cableparse.parse("SUBJECT: X\n\nREF: A. A) MEXICO 3834\n\n     ¶B. B) MEXICO 3422\n\n1. (C) Text.\n",
+                         id="06MEXICO3907")
+    assert [(r.label, r.target_id) for r in c.refs] == [("A", "06MEXICO3834"), ("B", "06MEXICO3422")]
 
 
 def test_classification_line_and_origin():
