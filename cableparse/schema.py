@@ -159,6 +159,8 @@ TABLES: dict[str, dict] = {
         "indexes": [
             ("idx_paragraphs_cable_id_number", ["cable_id", "number"]),
             ("idx_paragraphs_classification", ["classification"]),
+            # the site's section facet groups every paragraph by its heading
+            ("idx_paragraphs_section", ["section"]),
         ],
     },
     # Every distinct text of a cable that was ingested (a CSV row and a page of
@@ -186,6 +188,58 @@ TABLES: dict[str, dict] = {
         "pk": ("cable_id", "content_hash"),
         "foreign_keys": CABLE_FK,
         "indexes": [("idx_cable_versions_content_hash", ["content_hash"])],
+    },
+    # Counts of what changed between consecutive versions of a cable (oldest
+    # first by release date), filled by cableparse.versions.record_diffs:
+    # redaction counts need a word alignment, which SQL cannot do.
+    "version_diffs": {
+        "columns": {
+            "cable_id": str,
+            "from_hash": str,  # cable_versions.content_hash of the older version
+            "to_hash": str,
+            "redactions_added": int,
+            "redactions_lifted": int,
+            "paragraphs_added": int,
+            "paragraphs_removed": int,
+            "paragraphs_changed": int,
+            "other_changes": int,  # edits outside paragraphs (header, preamble, signature)
+        },
+        "pk": ("cable_id", "from_hash", "to_hash"),
+        "foreign_keys": CABLE_FK,
+        "indexes": [],
+    },
+    # Posts that send and receive cables, derived from the archive by
+    # cableparse.posts.build_posts (rebuilt whole after each ingest).
+    "posts": {
+        "columns": {
+            "name": str,  # the archive's name for the post: Consulate Casablanca
+            "kind": str,  # embassy, consulate, mission, office, department, agency,
+                          # military, organisation, collective, delegation, other
+            "city": str,
+            "country_code": str,  # ISO 3166-1 alpha-2
+            "country": str,
+            "latitude": float,
+            "longitude": float,
+            "geonameid": int,
+            "coordinates_source": str,
+            "stations": str,  # JSON: the station names that designate it
+            "routing_indicators": str,  # JSON: RUEHCL ...
+        },
+        "pk": "name",
+        "foreign_keys": [],
+        "indexes": [("idx_posts_country", ["country_code"])],
+    },
+    "stations": {
+        "columns": {"station": str, "post": str, "routing_indicators": str},
+        "pk": "station",
+        "foreign_keys": [("post", "posts", "name")],
+        "indexes": [("idx_stations_post", ["post"])],
+    },
+    "unknown_stations": {
+        "columns": {"station": str, "cables": int, "why": str},
+        "pk": "station",
+        "foreign_keys": [],
+        "indexes": [],
     },
     "ingest_errors": {
         "columns": {
@@ -219,6 +273,22 @@ FTS: dict[str, list[str]] = {
     "cables": ["subject"],
 }
 
+# Views: name -> SELECT. Created (or replaced when changed) by `ensure_schema`.
+VIEWS: dict[str, str] = {
+    # Cables with more than one version, for facets: how many versions, how many
+    # redactions were added or lifted (null until record_diffs has run for them).
+    "cable_version_stats": (
+        "select v.cable_id, v.versions, d.redactions_added, d.redactions_lifted, "
+        "d.paragraphs_changed "
+        "from (select cable_id, count(*) as versions from cable_versions "
+        "group by cable_id having count(*) > 1) as v "
+        "left join (select cable_id, sum(redactions_added) as redactions_added, "
+        "sum(redactions_lifted) as redactions_lifted, "
+        "sum(paragraphs_added + paragraphs_removed + paragraphs_changed) as paragraphs_changed "
+        "from version_diffs group by cable_id) as d on d.cable_id = v.cable_id"
+    ),
+}
+
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create missing tables, columns and indexes; turn on WAL. Idempotent.
@@ -239,6 +309,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                         table.add_column(column, type_)
             for index_name, columns in spec["indexes"]:
                 table.create_index(columns, index_name=index_name, if_not_exists=True)
+        for name, sql in VIEWS.items():
+            db.create_view(name, sql, replace=True)  # a no-op when unchanged
 
 
 def ensure_fts(db: sqlite_utils.Database) -> list[str]:

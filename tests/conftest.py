@@ -14,3 +14,16 @@ def shared():
     if not SHARED.is_dir():
         pytest.skip(f"real cables not found at {SHARED} (CI keeps ../shared beside the checkout)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def corpus_archive(shared, tmp_path_factory):
+    """All of ../shared/corpus and the seed ingested once through the CLI: (db path, CLI output)."""
+    from click.testing import CliRunner
+
+    from cableparse.cli import cli
+
+    path = tmp_path_factory.mktemp("corpus") / "archive.db"
+    result = CliRunner().invoke(cli, ["ingest", str(CORPUS), str(SEED), "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return path, result.output

@@ -27,11 +27,8 @@ def _csv_rows():
 
 
 @pytest.fixture(scope="module")
-def archive(shared, tmp_path_factory):
-    path = tmp_path_factory.mktemp("corpus") / "archive.db"
-    result = CliRunner().invoke(cli, ["ingest", str(CORPUS), str(SEED), "--db", str(path)])
-    assert result.exit_code == 0, result.output
-    return path, result.output
+def archive(corpus_archive):
+    return corpus_archive
 
 
 def test_every_input_is_a_cable_or_an_error(archive):
