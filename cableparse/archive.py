@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Optional
@@ -18,7 +19,8 @@ from typing import Callable, Iterable, Optional
 import sqlite_utils
 
 from .model import Cable, RawCable
-from .schema import CHILD_TABLES, FTS, ensure_fts, ensure_schema
+from .schema import CHILD_TABLES, FTS, TABLES, ensure_fts, ensure_schema
+from .tagdict import fill_tags
 
 MAX_FAILURE_MESSAGES = 1000
 _CHUNK = 500  # ids per `IN (...)`, well under SQLite's variable limit
@@ -34,6 +36,7 @@ class Summary:
     failed: int = 0  # inputs that did not become a cable (see ingest_errors)
     problems: int = 0  # parse problems recorded for the cables written
     failures: list[str] = field(default_factory=list, repr=False)  # "source:line: message"
+    timings: dict = field(default_factory=dict, repr=False)  # stage -> seconds (see ingest)
 
     @property
     def ok(self) -> int:
@@ -252,55 +255,168 @@ class _Known:
     item: RawCable
 
 
-def _parse_one(parse, item: RawCable):
-    """(rows, None) for a cable with an id, else (None, ingest_errors row)."""
+def parse_outcome(parse, item: RawCable):
+    """The rows of a cable with an id, or the message of its ingest_errors row.
+
+    Runs in parse worker processes too (see cableparse.parallel): it needs only
+    the item's header, body, metadata and provenance, not its raw record.
+    """
     try:
         cable = parse(item)
     except Exception as exc:  # a parser bug must not abort the batch
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return None, error_row(item.source, item.line, None, f"parse failed: {last}",
-                               item.raw, item.format)
+        return f"parse failed: {last}"
     if not cable.id:
         first = f" ({cable.problems[0].message})" if cable.problems else ""
-        return None, error_row(item.source, item.line, None,
-                               f"could not find a reference id{first}", item.raw, item.format)
-    return cable_rows(cable, item), None
+        return f"could not find a reference id{first}"
+    return cable_rows(cable, item)
 
 
-def _write_batch(db, items, parse, summary, force, progress) -> None:
-    """Parse one batch and write it in one transaction."""
-    if parse is None and any(isinstance(item, RawCable) for item in items):
-        # Imported here and outside the per-cable `try`: a missing parser must
-        # fail loudly, not turn every cable into an error row.
-        from .parser import parse_raw as parse
-    # Text already archived is not parsed again (parsing is most of a re-ingest's
-    # time); the parser keeps the reader's header/body, so the hashes agree.
-    hashes = {id(i): Cable(header=i.header, body=i.body).content_hash
-              for i in items if isinstance(i, RawCable)}
-    known = {} if force else _known_texts(db, list(set(hashes.values())))
-    entries: list = []  # cable rows or _Known, in input order
-    errors: list[dict] = []
+def _outcome_error(item: RawCable, message: str) -> dict:
+    return error_row(item.source, item.line, None, message, item.raw, item.format)
+
+
+def _parse_one(parse, item: RawCable):
+    """(rows, None) for a cable with an id, else (None, ingest_errors row)."""
+    outcome = parse_outcome(parse, item)
+    if isinstance(outcome, str):
+        return None, _outcome_error(item, outcome)
+    return outcome, None
+
+
+def _content_hash(item: RawCable) -> str:
+    return Cable(header=item.header, body=item.body).content_hash
+
+
+def _is_known(item: RawCable, cid: Optional[str]) -> bool:
+    """Text archived under `cid` that this item does not claim for another id."""
+    return bool(cid) and getattr(item.meta, "id", None) in (None, cid)
+
+
+@dataclass
+class _Batch:
+    """A batch on its way: hashed, looked up, handed to the parsers."""
+
+    items: list
+    hashes: dict  # index in items -> content hash, for RawCables
+    todo: list  # indexes sent to the parsers
+    parsed: object  # .get() -> outcomes for `todo`, in order
+    known: dict  # content hash -> archived cable id, when it was looked up
+    stored_before: int  # batches written by then
+
+
+class _Writer:
+    """Parse (through `parsers`) and write batches in input order, a few in flight."""
+
+    def __init__(self, db, parsers, parse, summary: Summary, force: bool, progress, timings: dict):
+        self.db, self.parsers, self.parse = db, parsers, parse
+        self.summary, self.force, self.progress, self.timings = summary, force, progress, timings
+        self.stored = 0
+
+    def _local_parse(self):
+        if self.parse is None:
+            # Imported here and outside the per-cable `try`: a missing parser must
+            # fail loudly, not turn every cable into an error row.
+            from .parser import parse_raw
+            self.parse = parse_raw
+        return self.parse
+
+    def start(self, items: list) -> _Batch:
+        """Hash, skip text already archived (parsing is most of a re-ingest's time), submit the rest."""
+        t = _clock()
+        # the parser keeps the reader's header/body, so these hashes are the stored ones
+        hashes = {k: _content_hash(i) for k, i in enumerate(items) if isinstance(i, RawCable)}
+        known = {} if self.force else _known_texts(self.db, list(set(hashes.values())))
+        todo = [k for k, h in hashes.items() if not _is_known(items[k], known.get(h))]
+        _add(self.timings, "hash_and_lookup", _clock() - t)
+        parsed = self.parsers.submit([items[k] for k in todo])
+        return _Batch(items, hashes, todo, parsed, known, self.stored)
+
+    def finish(self, batch: _Batch) -> None:
+        t = _clock()
+        outcomes = dict(zip(batch.todo, batch.parsed.get()))
+        _add(self.timings, "parse_wait", _clock() - t)
+        t = _clock()
+        summary, items = self.summary, batch.items
+        known = batch.known
+        if not self.force and self.stored != batch.stored_before:
+            # Batches written since the lookup may hold some of this batch's texts:
+            # look again, so the outcome is the one of a one-batch-at-a-time ingest.
+            known = _known_texts(self.db, list(set(batch.hashes.values())))
+        entries: list = []  # cable rows or _Known, in input order
+        errors: list[dict] = []
+
+        def fail(row):
+            errors.append(row)
+            _failure(summary, row)
+
+        for k, item in enumerate(items):
+            if isinstance(item, RawCable):
+                text_hash = batch.hashes[k]
+                cid = known.get(text_hash)
+                if _is_known(item, cid):
+                    entries.append(_Known(cid, text_hash, item))
+                else:
+                    outcome = outcomes[k] if k in outcomes else parse_outcome(self._local_parse(), item)
+                    if isinstance(outcome, str):
+                        fail(_outcome_error(item, outcome))
+                    else:
+                        entries.append(outcome)
+            else:
+                fail(_input_error_row(item))
+            if self.progress is not None:
+                self.progress(1)
+        _store_batch(self.db, entries, errors, self._local_parse, summary, self.force)
+        self.stored += 1
+        _add(self.timings, "write", _clock() - t)
+
+
+def _clock() -> float:
+    import time
+
+    return time.perf_counter()
+
+
+def _add(timings: dict, key: str, seconds: float) -> None:
+    timings[key] = timings.get(key, 0.0) + seconds
+
+
+_PLAIN = frozenset({str, int, float, bytes, type(None)})
+
+
+def _insert_rows(db, table: str, rows: list[dict], ignore: bool = False, upsert=None) -> None:
+    """One prepared INSERT run over all rows (sqlite-utils' insert_all, without its
+    per-value work). Lists and dicts become JSON as there; an unknown column is an
+    error as there. `upsert`: the primary key, whose conflicts update the other columns."""
+    first = rows[0]
+    keys = first.keys()
+    if all(row.keys() == keys for row in rows):
+        columns = list(keys)
+        params = [tuple(row.values()) for row in rows]
+    else:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        params = [tuple(row.get(c) for c in columns) for row in rows]
+    if any(type(v) not in _PLAIN for values in params for v in values):
+        params = [tuple(v if type(v) in _PLAIN else
+                        json.dumps(v, default=str) if isinstance(v, (dict, list, tuple)) else v
+                        for v in values) for values in params]
+    names = ", ".join(f"[{c}]" for c in columns)
+    marks = ", ".join("?" * len(columns))
+    verb = "INSERT OR IGNORE" if ignore else "INSERT"
+    sql = f"{verb} INTO [{table}] ({names}) VALUES ({marks})"
+    if upsert:
+        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in upsert)
+        conflict = ", ".join(f"[{c}]" for c in upsert)
+        sql += f" ON CONFLICT({conflict}) DO " + (f"UPDATE SET {updates}" if updates else "NOTHING")
+    db.conn.executemany(sql, params)
+
+
+def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
+    """Write a parsed batch in one transaction; `get_parse()` re-parses for --force."""
 
     def fail(row):
         errors.append(row)
         _failure(summary, row)
-
-    for item in items:
-        if isinstance(item, RawCable):
-            text_hash = hashes[id(item)]
-            cid = known.get(text_hash)
-            if cid and getattr(item.meta, "id", None) in (None, cid):
-                entries.append(_Known(cid, text_hash, item))
-            else:
-                rows, err = _parse_one(parse, item)
-                if rows:
-                    entries.append(rows)
-                else:
-                    fail(err)
-        else:
-            fail(_input_error_row(item))
-        if progress is not None:
-            progress(1)
 
     with db.atomic():
         ids = {e.id if isinstance(e, _Known) else e["cables"][0]["id"] for e in entries}
@@ -313,7 +429,7 @@ def _write_batch(db, items, parse, summary, force, progress) -> None:
                 if not force or current.get(entry.id) != entry.hash or entry.id in pending:
                     summary.unchanged += 1  # a version the archive already holds
                     continue
-                entry, err = _parse_one(parse, entry.item)  # --force: rewrite the current version
+                entry, err = _parse_one(get_parse(), entry.item)  # --force: rewrite the current version
                 if err:
                     fail(err)
                     continue
@@ -348,15 +464,15 @@ def _write_batch(db, items, parse, summary, force, progress) -> None:
             [(r["cables"][0]["source"], r["cables"][0]["source_line"]) for r in pending.values()],
         )
         for name in ["cables"] + CHILD_TABLES:
-            table_rows = [row for rows in pending.values() for row in rows[name]]
+            table_rows = [row for rows in pending.values() for row in rows.get(name, ())]
             if table_rows:
-                db[name].insert_all(table_rows, ignore=(name == "ingest_errors"))
+                _insert_rows(db, name, table_rows, ignore=(name == "ingest_errors"))
         versions = superseded + [_version_row(rows["cables"][0]) for rows in pending.values()]
         if versions:
-            db["cable_versions"].upsert_all(versions, pk=("cable_id", "content_hash"))
+            _insert_rows(db, "cable_versions", versions, upsert=("cable_id", "content_hash"))
         summary.problems += sum(len(rows["ingest_errors"]) for rows in pending.values())
         if errors:
-            db["ingest_errors"].insert_all(errors, ignore=True)
+            _insert_rows(db, "ingest_errors", errors, ignore=True)
 
 
 def refresh_tag_counts(db: sqlite_utils.Database) -> None:
@@ -372,6 +488,88 @@ def refresh_tag_counts(db: sqlite_utils.Database) -> None:
         )
 
 
+def _batches(items: Iterable, size: int, timings: dict):
+    """Lists of `size` items; the time spent reading them goes to timings["read"]."""
+    iterator = iter(items)
+    batch: list = []
+    spent = 0.0
+    while True:
+        t = _clock()
+        item = next(iterator, _END)
+        spent += _clock() - t
+        if item is _END:
+            break
+        batch.append(item)
+        if len(batch) >= size:
+            timings["read"] = spent
+            yield batch
+            batch = []
+    timings["read"] = spent
+    if batch:
+        yield batch
+
+
+_END = object()
+
+# Indexes the load itself reads (re-ingest lookups by text hash, old errors by
+# source line); the others are built once after a load into an empty archive,
+# which is faster than keeping them up to date row by row.
+_LOAD_INDEXES = {"idx_cable_versions_content_hash", "idx_ingest_errors_source"}
+
+
+def _tune_connection(db: sqlite_utils.Database) -> None:
+    """WAL with synchronous=NORMAL cannot corrupt the file (a power cut may lose the
+    last batches, which a re-run writes again); a bigger page cache for the load."""
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA cache_size = -131072")  # KiB: 128 MiB
+
+
+def _defer_indexes(db: sqlite_utils.Database) -> list[str]:
+    """Drop the secondary indexes of an empty archive until the load is done."""
+    if db.execute("select exists(select 1 from cables)").fetchone()[0]:
+        return []
+    names = [name for spec in TABLES.values() for name, _ in spec["indexes"]
+             if name not in _LOAD_INDEXES]
+    with db.atomic():
+        for name in names:
+            db.execute(f"drop index if exists [{name}]")
+    return names
+
+
+# FTS5 settings for the one-pass build after a load (see build_fts).
+FTS_TOKENIZE: Optional[str] = None
+
+
+def build_fts(db: sqlite_utils.Database) -> list[str]:
+    """Build the missing full-text indexes in one pass over the loaded rows.
+
+    Same tables and triggers as sqlite-utils' `enable_fts` (so `ensure_fts`
+    and Datasette see them as theirs), built after the load rather than row by
+    row through triggers.
+    """
+    built = []
+    for table, columns in FTS.items():
+        fts = f"{table}_fts"
+        if db[fts].exists() or not db[table].exists():
+            continue
+        cols = ", ".join(f"[{c}]" for c in columns)
+        tokenize = f"\n    tokenize={db.quote(FTS_TOKENIZE)}," if FTS_TOKENIZE else ""
+        with db.atomic():
+            db.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 (\n    {cols},{tokenize}\n    content=[{table}]\n)")
+            db.execute(f"INSERT INTO [{fts}] (rowid, {cols}) SELECT rowid, {cols} FROM [{table}]")
+            old = ", ".join(f"old.[{c}]" for c in columns)
+            new = ", ".join(f"new.[{c}]" for c in columns)
+            db.execute(f"CREATE TRIGGER [{table}_ai] AFTER INSERT ON [{table}] BEGIN\n"
+                       f"  INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new});\nEND")
+            db.execute(f"CREATE TRIGGER [{table}_ad] AFTER DELETE ON [{table}] BEGIN\n"
+                       f"  INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES('delete', old.rowid, {old});\nEND")
+            db.execute(f"CREATE TRIGGER [{table}_au] AFTER UPDATE ON [{table}] BEGIN\n"
+                       f"  INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES('delete', old.rowid, {old});\n"
+                       f"  INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new});\nEND")
+        built.append(table)
+    return built
+
+
 def ingest(
     db: sqlite_utils.Database,
     items: Iterable,
@@ -380,24 +578,61 @@ def ingest(
     progress: Optional[Callable[[int], None]] = None,
     force: bool = False,
     log: Optional[Callable[[str], None]] = None,
+    jobs: Optional[int] = 1,
 ) -> Summary:
     """Parse and store RawCables (and record InputErrors); return the counts.
 
     `parse` defaults to `parser.parse_raw`. `force` rewrites cables even when
     their text is unchanged (for a new parser). `log` hears about slow steps.
+    `jobs` processes parse (0 or None: one per core) while this one reads and
+    writes; the result is the same whatever their number. `Summary.timings`
+    says where the time went.
     """
-    ensure_schema(db)
+    from .parallel import parsers
+
     summary = Summary()
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= batch_size:
-            _write_batch(db, batch, parse, summary, force, progress)
-            batch = []
-    if batch:
-        _write_batch(db, batch, parse, summary, force, progress)
+    timings = summary.timings
+    started = _clock()
+    ensure_schema(db)
+    _tune_connection(db)
+    deferred = _defer_indexes(db)
+    with parsers(jobs, parse, log) as pool:
+        writer = _Writer(db, pool, parse, summary, force, progress, timings)
+        # Batches in flight: workers parse the next ones while this process writes.
+        in_flight: deque = deque()
+        limit = 0 if pool.jobs == 1 else max(2, pool.jobs)
+        batches = _batches(items, batch_size, timings)
+        while True:
+            try:
+                batch = next(batches, None)
+            except BaseException:
+                # The reader failed: the batches it completed are written, as they
+                # would have been one at a time, then the error goes on.
+                while in_flight:
+                    writer.finish(in_flight.popleft())
+                raise
+            if batch is None:
+                break
+            in_flight.append(writer.start(batch))
+            while len(in_flight) > limit:
+                writer.finish(in_flight.popleft())
+        while in_flight:
+            writer.finish(in_flight.popleft())
+        timings["parse_cpu"] = pool.cpu
+        timings["jobs"] = pool.jobs
+    if deferred:
+        t = _clock()
+        ensure_schema(db)  # creates the indexes left out during the load
+        timings["indexes"] = _clock() - t
+    t = _clock()
     refresh_tag_counts(db)
+    fill_tags(db)  # kind and description of each code (tagdict.py)
+    timings["tag_counts"] = _clock() - t
     if log is not None and not all(db[f"{table}_fts"].exists() for table in FTS):
         log("Building the full-text index (minutes for a full archive)")
+    t = _clock()
+    build_fts(db)
     ensure_fts(db)
+    timings["fts"] = _clock() - t
+    timings["total"] = _clock() - started
     return summary

@@ -48,12 +48,17 @@ def cli():
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1),
               help="Cables per transaction")
 @click.option("--force", is_flag=True, help="Rewrite cables even when their text is unchanged")
+@click.option("-j", "--jobs", default=0, type=click.IntRange(min=0),
+              help="Processes that parse (one more reads and writes)  [default: one per core]")
+@click.option("--timings", "timings_path", type=click.Path(dir_okay=False),
+              help="Write where the time went (seconds per stage) to this JSON file")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary")
-def ingest(paths, db_path, batch_size, force, quiet):
+def ingest(paths, db_path, batch_size, force, jobs, timings_path, quiet):
     """Parse PATHS (files, directories, or - for standard input) into the archive.
 
     Inputs that could not be read or parsed are recorded in the ingest_errors
-    table. Exits 1 only when nothing at all could be ingested.
+    table. Exits 1 only when nothing at all could be ingested. Parsing runs on
+    every core; memory stays the same whatever the size of the input.
     """
     from .archive import ingest as run_ingest
 
@@ -61,7 +66,7 @@ def ingest(paths, db_path, batch_size, force, quiet):
     try:
         items = _iter_inputs(paths)
         if quiet:
-            summary = run_ingest(db, items, batch_size=batch_size, force=force)
+            summary = run_ingest(db, items, batch_size=batch_size, force=force, jobs=jobs)
         else:
             start = time.monotonic()
 
@@ -77,9 +82,12 @@ def ingest(paths, db_path, batch_size, force, quiet):
                                     show_eta=False, item_show_func=info)
             with bar:
                 summary = run_ingest(db, items, batch_size=batch_size, force=force,
-                                     progress=bar.update, log=log)
+                                     progress=bar.update, log=log, jobs=jobs)
     finally:
         db.close()
+    if timings_path:
+        with open(timings_path, "w", encoding="utf-8") as fh:
+            json.dump(summary.timings, fh, indent=2)
     if not quiet or summary.ok == 0:
         click.echo(summary.line(), err=True)
     if summary.ok == 0:
@@ -119,15 +127,41 @@ def parse(file, raw, nl):
 
 def datasette_args(db_path, host="127.0.0.1", port=8001, open_browser=False,
                    immutable=False) -> list[str]:
-    """The `datasette serve` command line for the archive (the place for metadata/plugins)."""
+    """The `datasette serve` command line for the archive: metadata, templates, plugin, limits.
+
+    README shows the same command for running `datasette` by hand.
+    """
+    from .datasette import PLUGINS, SETTINGS, TEMPLATES
+
     args = [sys.executable, "-m", "datasette", "serve"]
     args += ["-i", db_path] if immutable else [db_path]
-    args += ["--host", host, "--port", str(port), "--setting", "suggest_facets", "off"]
-    if METADATA.exists():
-        args += ["--metadata", str(METADATA)]
+    args += ["--host", host, "--port", str(port), "--metadata", str(METADATA),
+             "--template-dir", str(TEMPLATES), "--plugins-dir", str(PLUGINS)]
+    for name, value in SETTINGS.items():
+        args += ["--setting", name, value]
     if open_browser:
         args.append("--open")
     return args
+
+
+def _describe_tags(db_path) -> None:
+    """Describe the tags of an archive ingested before tagdict existed (best effort)."""
+    import sqlite3
+
+    from .schema import ensure_schema
+    from .tagdict import fill_tags
+
+    db = sqlite_utils.Database(db_path)
+    try:
+        tags = db["tags"]
+        if tags.exists() and ("paragraphs" not in tags.columns_dict or db.execute(
+                "select count(*) from tags where paragraphs is null").fetchone()[0]):
+            ensure_schema(db)  # adds tags.paragraphs
+            fill_tags(db)
+    except sqlite3.Error as exc:  # an ingest holding the lock: serve what is there
+        click.echo(f"tags not described ({exc})", err=True)
+    finally:
+        db.close()
 
 
 @cli.command()
@@ -139,9 +173,10 @@ def datasette_args(db_path, host="127.0.0.1", port=8001, open_browser=False,
 @click.option("--immutable", is_flag=True,
               help="Serve as immutable (faster; only while no ingest writes to it)")
 def serve(db_path, host, port, open_browser, immutable):
-    """Browse and search the archive with Datasette (read-only)."""
+    """Browse and search the archive with Datasette (read-only): home page, search, cable pages."""
     if not os.path.exists(db_path):
         raise click.ClickException(f"{db_path} does not exist: run `cableparse ingest` first")
+    _describe_tags(db_path)
     if immutable:
         # Immutable mode ignores the WAL file: fold it into the database first.
         db = sqlite_utils.Database(db_path)
@@ -151,3 +186,41 @@ def serve(db_path, host, port, open_browser, immutable):
     # exec, not a child process: signals (Ctrl-C, kill) reach Datasette directly.
     args = datasette_args(db_path, host, port, open_browser, immutable)
     os.execv(args[0], args)
+
+
+@cli.command("diff")
+@click.argument("cable_id")
+@click.option("--db", "db_path", default="archive.db", show_default=True,
+              type=click.Path(dir_okay=False), help="SQLite archive to read")
+@click.option("--from", "from_hash", metavar="HASH",
+              help="Older version (content hash or its start)  [default: the one before --to]")
+@click.option("--to", "to_hash", metavar="HASH",
+              help="Newer version (content hash or its start)  [default: the latest]")
+@click.option("--json", "as_json", is_flag=True, help="Print the versions and the difference as JSON")
+def diff_command(cable_id, db_path, from_hash, to_hash, as_json):
+    """Show what changed between two versions of CABLE_ID: redactions added or
+    lifted (with the words they hid), paragraphs added, removed or changed.
+    Line wrapping and whitespace are ignored. Versions are ordered by release
+    date, then by when they were ingested."""
+    from .versions import diff_json, diff_versions, load_versions, pick_pair, render
+
+    if not os.path.exists(db_path):
+        raise click.ClickException(f"{db_path} does not exist: run `cableparse ingest` first")
+    db = sqlite_utils.Database(db_path)
+    try:
+        if not db["cable_versions"].exists():
+            raise click.ClickException(f"{db_path} has no cable_versions table")
+        versions = load_versions(db, cable_id)
+        if not versions:
+            raise click.ClickException(f"{cable_id} is not in {db_path}")
+        try:
+            if as_json:
+                click.echo(json.dumps(diff_json(db, cable_id, from_hash, to_hash),
+                                      indent=2, ensure_ascii=False))
+                return
+            old, new = pick_pair(versions, from_hash, to_hash)
+        except LookupError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(render(diff_versions(old, new), old, new), nl=False)
+    finally:
+        db.close()

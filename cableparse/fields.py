@@ -49,8 +49,10 @@ def parse_class_line(line: str) -> dict:
     if sec:
         out["section_count"] = int(sec.group(2))
         rest = rest[sec.end():].strip()
-    rest = _CLASS_EXTRAS.sub("", rest).strip()
-    ss = _STATION_SERIAL.search(rest)
+    rest = _CLASS_EXTRAS.sub("", rest[:200]).strip() + rest[200:]
+    # station and serial end the line: searching only its tail keeps a garbled
+    # line of thousands of words linear (the lazy station pattern is quadratic)
+    ss = _STATION_SERIAL.search(rest[-80:])
     if ss and not _SECTION.search(ss.group("station")):
         out["station"] = " ".join(ss.group("station").split())
         out["number"] = int(ss.group("number"))

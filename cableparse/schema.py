@@ -58,6 +58,8 @@ TABLES: dict[str, dict] = {
             ("idx_cables_year", ["year"]),
             ("idx_cables_classification", ["classification"]),
             ("idx_cables_created", ["created"]),
+            # paragraphs per origin without reading cable rows (the site's facet)
+            ("idx_cables_origin_paragraphs", ["origin", "paragraph_count"]),
             # re-ingest looks archived text up by hash before parsing it
             ("idx_cables_content_hash", ["content_hash"]),
         ],
@@ -88,7 +90,10 @@ TABLES: dict[str, dict] = {
     },
     # Counts refreshed after each ingest; kind/description are filled elsewhere.
     "tags": {
-        "columns": {"code": str, "cables": int, "kind": str, "description": str},
+        # paragraphs: rows in paragraphs of the cables carrying the code, kept by
+        # tagdict.fill_tags for the paragraphs page's unfiltered tag facet
+        "columns": {"code": str, "cables": int, "kind": str, "description": str,
+                    "paragraphs": int},
         "pk": "code",
         "foreign_keys": [],
         "indexes": [],
@@ -187,7 +192,11 @@ TABLES: dict[str, dict] = {
         },
         "pk": ("cable_id", "content_hash"),
         "foreign_keys": CABLE_FK,
-        "indexes": [("idx_cable_versions_content_hash", ["content_hash"])],
+        "indexes": [
+            ("idx_cable_versions_content_hash", ["content_hash"]),
+            # cable_version_stats reads only superseded rows (one per extra version)
+            ("idx_cable_versions_current", ["current", "cable_id"]),
+        ],
     },
     # Counts of what changed between consecutive versions of a cable (oldest
     # first by release date), filled by cableparse.versions.record_diffs:
@@ -277,11 +286,13 @@ FTS: dict[str, list[str]] = {
 VIEWS: dict[str, str] = {
     # Cables with more than one version, for facets: how many versions, how many
     # redactions were added or lifted (null until record_diffs has run for them).
+    # Counted from the superseded rows (each cable has one current version):
+    # a facet takes 40-60 ms on 251k cables (5% with two versions), 140 ms grouping all rows.
     "cable_version_stats": (
         "select v.cable_id, v.versions, d.redactions_added, d.redactions_lifted, "
         "d.paragraphs_changed "
-        "from (select cable_id, count(*) as versions from cable_versions "
-        "group by cable_id having count(*) > 1) as v "
+        "from (select cable_id, count(*) + 1 as versions from cable_versions "
+        "where current = 0 group by cable_id) as v "
         "left join (select cable_id, sum(redactions_added) as redactions_added, "
         "sum(redactions_lifted) as redactions_lifted, "
         "sum(paragraphs_added + paragraphs_removed + paragraphs_changed) as paragraphs_changed "

@@ -1,0 +1,565 @@
+#!/usr/bin/env python3
+"""Benchmark cableparse at any scale, up to the whole Cablegate release and beyond.
+
+    python bench/run.py --cables 251287     # the release: about half an hour on 2 cores
+    python bench/run.py --cables 3000       # a minute; what the test suite runs
+
+Builds a corpus from the real cables in ../shared (see bench/corpus.py), writes
+it as cables.csv and as files, then measures, each on its own:
+
+  read      the bytes of cables.csv, then the same file through the CSV reader
+  floor     the same bytes decoded and split into lines with a compiled regex:
+            what any line-grained parser must at least do
+  parse     every cable parsed (no writing), on --jobs processes; its cost as a
+            ratio to the floor, per core (CPU seconds) and as seen (wall clock)
+  ingest    `cableparse ingest cables.csv` end to end in a child process, with
+            the time per stage it reports (read, parse, write tables, indexes,
+            tag counts, full-text index), peak memory of the process tree and
+            the archive's size against the raw text
+  files     the same from the files (one per cable)
+  datasette median latency, against `datasette serve -i` on 127.0.0.1 with an
+            inspect file, of a tag facet over every cable, a faceted full-text
+            search, a cable page and a JSON API query (a bounded number of requests)
+
+Prints a table and writes output/bench/results-<time>.json (and latest.json).
+No figure is checked against a target here: the table says what was reached.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import corpus  # noqa: E402
+
+LINE = re.compile(rb"[^\n]*\n")
+LINE_TEXT = re.compile(r"[^\n]*\n")
+READ_CHUNK = 1 << 20
+MB = 1e6
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ machine
+def machine() -> dict:
+    model = ""
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = None
+    try:
+        for line in open("/proc/meminfo", encoding="utf-8"):
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import sqlite3
+
+    info = {
+        "nproc": os.cpu_count(), "cpu_model": model or platform.processor(),
+        "memory_bytes": mem, "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version, "platform": platform.platform(),
+        "load_average_at_start": os.getloadavg(),
+    }
+    try:
+        from cableparse.grammar_loader import backend
+        info["lark_backend"] = backend()
+    except Exception as exc:  # noqa: BLE001
+        info["lark_backend"] = f"unavailable: {exc}"
+    for package in ("lark", "lark_cython", "datasette", "sqlite_utils"):
+        try:
+            from importlib.metadata import version
+            info[package] = version(package.replace("_", "-"))
+        except Exception:  # noqa: BLE001
+            info[package] = None
+    return info
+
+
+# ------------------------------------------------------------------ memory
+class TreeMemory:
+    """Peak memory of a process and its descendants, sampled from /proc.
+
+    PSS (proportional set size) counts pages shared between processes once, so
+    the sum over the tree is the memory the tree really holds; RSS summed is
+    reported too (it counts shared pages in every process).
+    """
+
+    def __init__(self, pid: int, interval: float = 0.25):
+        self.pid, self.interval = pid, interval
+        self.peak_pss = self.peak_rss = 0
+        self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _tree(self) -> list[int]:
+        pids, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            try:
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                        todo.extend(int(c) for c in fh.read().split())
+            except OSError:
+                pass
+        return pids
+
+    @staticmethod
+    def _kib(path: str, key: str) -> int:
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    if line.startswith(key):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def sample(self) -> None:
+        pids = self._tree()
+        pss = sum(self._kib(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
+        rss = sum(self._kib(f"/proc/{p}/status", "VmRSS:") for p in pids)
+        self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
+        self.peak_processes = max(self.peak_processes, len(pids))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def _cpu_children() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+# ------------------------------------------------------------------ stages
+def stage_read(path: Path) -> dict:
+    """The bytes alone, then records through cableparse's CSV reader."""
+    from cableparse.model import RawCable
+    from cableparse.sources import iter_inputs
+
+    t, c = time.perf_counter(), time.process_time()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(READ_CHUNK):
+            size += len(chunk)
+    raw_wall, raw_cpu = time.perf_counter() - t, time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
+    cables = errors = 0
+    for item in iter_inputs([str(path)]):
+        if isinstance(item, RawCable):
+            cables += 1
+        else:
+            errors += 1
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    return {"bytes": size, "bytes_wall_s": raw_wall, "bytes_cpu_s": raw_cpu,
+            "bytes_mb_s": size / MB / max(raw_wall, 1e-9),
+            "records": cables, "reader_errors": errors, "records_wall_s": wall,
+            "records_cpu_s": cpu, "records_per_s": cables / max(wall, 1e-9),
+            "records_mb_s": size / MB / max(wall, 1e-9)}
+
+
+def stage_floor(path: Path) -> dict:
+    """Read the same bytes, decode them, split them into lines with a compiled regex.
+
+    `findall` over each megabyte (what the floor is); the per-line Python loop
+    over `finditer` (what a tokenizer that looks at each line from Python pays)
+    is reported beside it.
+    """
+    def run(split) -> tuple[float, float, int]:
+        t, c = time.perf_counter(), time.process_time()
+        lines = 0
+        rest = b""
+        with open(path, "rb") as fh:
+            while chunk := fh.read(READ_CHUNK):
+                data = rest + chunk
+                cut = data.rfind(b"\n") + 1
+                rest = data[cut:]
+                lines += split(data[:cut].decode("utf-8"))
+        if rest:
+            lines += split(rest.decode("utf-8") + "\n")
+        return time.perf_counter() - t, time.process_time() - c, lines
+
+    def findall(text: str) -> int:
+        return len(LINE_TEXT.findall(text))
+
+    def loop(text: str) -> int:
+        n = 0
+        for m in LINE_TEXT.finditer(text):
+            m.group()
+            n += 1
+        return n
+
+    wall, cpu, lines = run(findall)
+    loop_wall, loop_cpu, _ = run(loop)
+    return {"wall_s": wall, "cpu_s": cpu, "lines": lines,
+            "loop_wall_s": loop_wall, "loop_cpu_s": loop_cpu}
+
+
+def stage_parse(path: Path, jobs: int) -> dict:
+    """Every record of `path` parsed (and turned into rows), nothing written."""
+    from collections import deque
+
+    from cableparse.model import RawCable
+    from cableparse.parallel import parsers
+    from cableparse.sources import iter_inputs
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    cables = failed = 0
+    text_bytes = 0
+    read_s = 0.0
+    with TreeMemory(os.getpid()) as mem, parsers(jobs) as pool:
+        window: deque = deque()
+        batch: list = []
+
+        def drain(limit):
+            nonlocal cables, failed
+            while len(window) > limit:
+                for outcome in window.popleft().get():
+                    if isinstance(outcome, str):
+                        failed += 1
+                    else:
+                        cables += 1
+
+        items = iter(iter_inputs([str(path)]))
+        while True:
+            t = time.perf_counter()
+            item = next(items, None)
+            read_s += time.perf_counter() - t
+            if item is None or len(batch) >= 500:
+                if batch:
+                    window.append(pool.submit(batch))
+                    batch = []
+                    drain(max(2, pool.jobs))
+                if item is None:
+                    break
+            if isinstance(item, RawCable):
+                batch.append(item)
+                text_bytes += len(item.header.encode("utf-8")) + len(item.body.encode("utf-8"))
+        drain(0)
+        jobs_used = pool.jobs
+        parse_cpu = pool.cpu
+    wall = time.perf_counter() - t0
+    return {"jobs": jobs_used, "cables": cables, "no_id_or_failed": failed,
+            "wall_s": wall, "read_in_main_s": read_s, "main_cpu_s": time.process_time() - c0,
+            "parse_cpu_s": parse_cpu, "cables_per_s": cables / max(wall, 1e-9),
+            "cpu_ms_per_cable": parse_cpu / max(cables, 1) * 1000,
+            "text_mb_s": text_bytes / MB / max(wall, 1e-9),
+            "peak_pss_bytes": mem.peak_pss}
+
+
+def _db_size(db: Path) -> int:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())
+
+
+def stage_ingest(inputs: list[Path], db: Path, jobs: int, timings: Path) -> dict:
+    for p in db.parent.glob(db.name + "*"):
+        p.unlink()
+    cmd = [sys.executable, "-m", "cableparse", "ingest", *map(str, inputs), "--db", str(db),
+           "-q", "--timings", str(timings)]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    cpu0 = _cpu_children()
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with TreeMemory(proc.pid) as mem:
+        out, err = proc.communicate()
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"ingest failed ({proc.returncode}): {err[-2000:]}")
+    maxrss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    stages = json.loads(timings.read_text()) if timings.exists() else {}
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    counts = {t: con.execute(f"select count(*) from [{t}]").fetchone()[0]
+              for t in ("cables", "paragraphs", "cable_tags", "ingest_errors")}
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    tables = {}
+    try:
+        for name, size in con.execute(
+                "select name, sum(pgsize) from dbstat group by name order by 2 desc limit 12"):
+            tables[name] = size
+    except sqlite3.DatabaseError:
+        pass
+    con.close()
+    return {"wall_s": wall, "cpu_s_children": _cpu_children() - cpu0, "stages": stages,
+            "counts": counts, "peak_pss_bytes": mem.peak_pss, "peak_rss_sum_bytes": mem.peak_rss,
+            "max_rss_one_process_bytes": maxrss_children, "processes": mem.peak_processes,
+            "archive_bytes": _db_size(db), "largest_objects_bytes": tables,
+            "stderr_tail": err[-500:]}
+
+
+# ------------------------------------------------------------------ datasette
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, timeout: float = 60.0) -> tuple[float, int, bytes]:
+    t = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            body = r.read()
+            status = r.status
+    except urllib.error.HTTPError as exc:
+        body, status = exc.read(), exc.code
+    return (time.perf_counter() - t) * 1000, status, body
+
+
+def datasette_queries(db: Path) -> list[tuple[str, str]]:
+    """(name, path) of the pages researchers use, for this archive's data."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    name = db.stem
+    cable_id = con.execute("select id from cables order by created desc limit 1 offset 1000").fetchone() \
+        or con.execute("select id from cables limit 1").fetchone()
+    origin = con.execute(
+        "select origin from cables where origin is not null group by origin order by count(*) desc limit 1"
+    ).fetchone()
+    year = con.execute("select year from cables group by year order by count(*) desc limit 1").fetchone()
+    con.close()
+    q = urllib.parse.quote
+    return [
+        ("tag facet (cable_tags, all cables), HTML", f"/{name}/cable_tags?_facet=tag&_size=10"),
+        ("tag facet (cable_tags, all cables), JSON", f"/{name}/cable_tags.json?_facet=tag&_size=0"),
+        ("faceted full-text search, HTML",
+         f"/{name}/paragraphs?_search={q('human rights')}&_facet=classification&_size=20"),
+        ("faceted full-text search, JSON",
+         f"/{name}/paragraphs.json?_search={q('election')}&_facet=classification&_size=20"),
+        ("cable page, HTML", f"/{name}/cables/{q(cable_id[0])}"),
+        ("JSON API query (cables by origin and year)",
+         f"/{name}/cables.json?origin={q(origin[0] if origin else '')}&year={year[0] if year else 2009}"
+         f"&_sort_desc=created&_size=50&_shape=array"),
+    ]
+
+
+def stage_datasette(db: Path, runs: int, out: Path) -> dict:
+    inspect_file = out / "inspect.json"
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file",
+                    str(inspect_file)], check=True, cwd=ROOT, capture_output=True)
+    port = _free_port()
+    try:
+        from cableparse.cli import datasette_args
+        args = datasette_args(str(db), "127.0.0.1", port, immutable=True)
+    except Exception:  # noqa: BLE001 - the project's own serve command, else plain Datasette
+        args = [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--host", "127.0.0.1",
+                "--port", str(port), "--setting", "suggest_facets", "off"]
+    args += ["--inspect-file", str(inspect_file)]
+    log_path = out / "datasette.log"
+    with open(log_path, "w") as log_fh:
+        server = subprocess.Popen(args, cwd=ROOT, stdout=log_fh, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    results: dict = {"command": " ".join(args[1:]), "runs": runs, "queries": {}}
+    try:
+        deadline = time.time() + 120
+        first = None
+        while time.time() < deadline:
+            try:
+                first = _get(base + "/-/versions.json", timeout=5)[0]
+                break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            raise SystemExit(f"datasette did not start: see {log_path}")
+        results["first_request_ms"] = first
+        for name, path in datasette_queries(db):
+            times, statuses, notes = [], set(), []
+            _get(base + path)  # warm-up: the page cache and the server's own caches
+            for _ in range(runs):
+                ms, status, body = _get(base + path)
+                times.append(ms)
+                statuses.add(status)
+            if path.split("?")[0].endswith(".json") and "_facet" in path:
+                data = json.loads(body)
+                if isinstance(data, dict) and data.get("facets_timed_out"):
+                    notes.append(f"facets timed out: {data['facets_timed_out']}")
+                if isinstance(data, dict) and "facet_results" in data and not data["facet_results"]:
+                    notes.append("no facet results")
+            elif b"facet" in body.lower() and b"timed out" in body.lower():
+                notes.append("page says a facet timed out")
+            results["queries"][name] = {
+                "path": path, "median_ms": statistics.median(times), "min_ms": min(times),
+                "max_ms": max(times), "status": sorted(statuses), "notes": notes,
+            }
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return results
+
+
+# ------------------------------------------------------------------ report
+def _fmt_bytes(n) -> str:
+    return f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB"
+
+
+def table(r: dict) -> str:
+    rows = []
+
+    def add(what, value, note=""):
+        rows.append((what, value, note))
+
+    c = r["corpus"]
+    add("corpus", f"{c['cables']:,} cables", f"{_fmt_bytes(c['text_bytes'])} raw text, "
+        f"cables.csv {_fmt_bytes(c['csv_bytes'])}, {c['files_written']:,} files")
+    if "read" in r:
+        rd = r["read"]
+        add("read bytes (cables.csv)", f"{rd['bytes_wall_s']:.2f} s", f"{rd['bytes_mb_s']:.0f} MB/s")
+        add("read records (CSV reader)", f"{rd['records_wall_s']:.1f} s",
+            f"{rd['records_per_s']:,.0f} cables/s, {rd['records_mb_s']:.1f} MB/s")
+    if "floor" in r:
+        f = r["floor"]
+        add("floor: read + decode + regex line split", f"{f['wall_s']:.2f} s",
+            f"{f['lines']:,} lines; per-line Python loop instead: {f['loop_wall_s']:.2f} s")
+    if "parse" in r:
+        p = r["parse"]
+        add(f"parse (no writing, {p['jobs']} jobs)", f"{p['wall_s']:.1f} s",
+            f"{p['cables_per_s']:,.0f} cables/s, {p['text_mb_s']:.1f} MB/s, "
+            f"{p['cpu_ms_per_cable']:.2f} ms CPU/cable")
+        ratio = r.get("ratios", {})
+        add("parse / floor", f"{ratio.get('parse_cpu_over_floor_cpu', 0):.1f}x per core",
+            f"{ratio.get('parse_wall_over_floor_wall', 0):.1f}x wall clock with {p['jobs']} jobs; "
+            f"{ratio.get('parse_cpu_over_loop_floor_cpu', 0):.1f}x the per-line loop")
+    for key, label in (("ingest_csv", "ingest cables.csv"), ("ingest_files", "ingest files")):
+        if key not in r:
+            continue
+        i = r[key]
+        s = i["stages"]
+        n = i["counts"]["cables"]
+        add(f"{label}, end to end", f"{i['wall_s']:.1f} s",
+            f"{n / max(i['wall_s'], 1e-9):,.0f} cables/s, {s.get('jobs', '?')} parse jobs")
+        parts = ", ".join(f"{k} {s[k]:.1f} s" for k in
+                          ("read", "parse_wait", "write", "indexes", "tag_counts", "fts") if k in s)
+        add("  stages (writer process)", "", parts + f"; parse CPU {s.get('parse_cpu', 0):.0f} s")
+        add("  peak memory (process tree, PSS)", _fmt_bytes(i["peak_pss_bytes"]),
+            f"largest single process {_fmt_bytes(i['max_rss_one_process_bytes'])} RSS")
+        add("  archive size", _fmt_bytes(i["archive_bytes"]),
+            f"{i['archive_bytes'] / c['text_bytes']:.2f}x the raw text")
+    if "datasette" in r:
+        d = r["datasette"]
+        add("datasette first request", f"{d.get('first_request_ms', 0):.0f} ms", "immutable, inspect file")
+        for name, q in d["queries"].items():
+            note = "; ".join(q["notes"]) or f"status {q['status']}"
+            add(f"  {name}", f"{q['median_ms']:.0f} ms", f"median of {d['runs']}, {note}")
+    w1 = max(len(a) for a, _, _ in rows)
+    w2 = max(len(b) for _, b, _ in rows)
+    return "\n".join(f"{a:<{w1}}  {b:>{w2}}  {c}" for a, b, c in rows)
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cables", type=int, default=251287, help="cables in the corpus (default: the release)")
+    ap.add_argument("--files", type=int, default=None,
+                    help="of which written as files too, and ingested from them (default: all)")
+    ap.add_argument("--jobs", type=int, default=0, help="parse processes (default: one per core)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=ROOT / "output" / "bench",
+                    help="where the corpus, archives and results go (default: output/bench)")
+    ap.add_argument("--runs", type=int, default=7, help="timed requests per Datasette query (median)")
+    ap.add_argument("--skip", action="append", default=[],
+                    choices=["read", "floor", "parse", "ingest", "files", "datasette"],
+                    help="leave a stage out (repeatable)")
+    ap.add_argument("--keep", action="store_true", help="keep the archives (the corpus is always kept)")
+    args = ap.parse_args(argv)
+    files = args.cables if args.files is None else min(args.files, args.cables)
+    if "files" in args.skip:
+        files = 0
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    corpus_dir = out / f"corpus-{args.cables}-{args.seed}"
+    results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args) | {"out": str(out)},
+                     "machine": machine()}
+    log(f"building the corpus in {corpus_dir}")
+    t = time.perf_counter()
+    results["corpus"] = corpus.build(corpus_dir, args.cables, files, args.seed, log=log)
+    results["corpus"]["build_s"] = time.perf_counter() - t
+    csv_path = corpus_dir / "cables.csv"
+    if "read" not in args.skip:
+        log("read")
+        results["read"] = stage_read(csv_path)
+    if "floor" not in args.skip:
+        log("floor")
+        results["floor"] = stage_floor(csv_path)
+    if "parse" not in args.skip:
+        log("parse")
+        results["parse"] = stage_parse(csv_path, args.jobs)
+    if "parse" in results and "floor" in results:
+        p, f = results["parse"], results["floor"]
+        results["ratios"] = {
+            "parse_cpu_over_floor_cpu": p["parse_cpu_s"] / max(f["cpu_s"], 1e-9),
+            "parse_wall_over_floor_wall": p["wall_s"] / max(f["wall_s"], 1e-9),
+            "parse_cpu_over_loop_floor_cpu": p["parse_cpu_s"] / max(f["loop_cpu_s"], 1e-9),
+        }
+    db = out / "archive.db"
+    if "ingest" not in args.skip:
+        log("ingest cables.csv")
+        results["ingest_csv"] = stage_ingest([csv_path], db, args.jobs, out / "timings-csv.json")
+        if "datasette" not in args.skip:
+            log("datasette")
+            results["datasette"] = stage_datasette(db, args.runs, out)
+    if files and "ingest" not in args.skip:
+        log("ingest files")
+        files_db = out / "files" / "archive.db"
+        files_db.parent.mkdir(exist_ok=True)
+        results["ingest_files"] = stage_ingest([corpus_dir / "files"], files_db, args.jobs,
+                                               out / "timings-files.json")
+        if not args.keep:
+            shutil.rmtree(files_db.parent)
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    text = table(results)
+    results["table"] = text
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for name in (f"results-{stamp}.json", "latest.json"):
+        (out / name).write_text(json.dumps(results, indent=2, default=str))
+    print(text)
+    m = results["machine"]
+    print(f"\nmachine: {m['nproc']} cores, {m['cpu_model']}, "
+          f"{(m['memory_bytes'] or 0) / 2**30:.0f} GiB; lark backend {m['lark_backend']}; "
+          f"load average {m['load_average_at_start'][0]:.1f} at start, {m['load_average_at_end'][0]:.1f} at end")
+    print(f"results: {out / ('results-' + stamp + '.json')}")
+    if not args.keep and db.exists() and "datasette" in results:
+        pass  # the archive stays for inspection; the next run replaces it
+    return results
+
+
+if __name__ == "__main__":
+    main()

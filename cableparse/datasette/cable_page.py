@@ -1,0 +1,91 @@
+"""What the cable page shows: the cable's fields, addressees, references and paragraphs.
+
+Datasette's row page for `cables` is the cable page (templates/row.html), so
+links from other tables' `cable_id` land on it; this gathers what it shows.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from datasette.utils import tilde_encode
+
+from ..tagdict import describe
+from .render import anchors, paragraph_label
+
+HEADER_FIELDS = [  # (column, label) in the order a cable's header reads
+    ("id", "Reference ID"), ("created", "Created"), ("released", "Released"),
+    ("classification", "Classification"), ("origin", "Origin"),
+    ("precedence", "Precedence"), ("dtg", "Date-time group"), ("from_station", "From"),
+    ("serial", "Serial"), ("classified_by", "Classified by"), ("eo", "E.O."),
+    ("declassify_on", "Declassify on"), ("signature", "Signed"),
+    ("source", "Source"), ("format", "Source format"),
+]
+
+
+async def _rows(datasette, database, sql, params):
+    return [dict(r) for r in (await datasette.execute(database, sql, params)).rows]
+
+
+async def cable_context(datasette, database: str, cable_id: str) -> dict | None:
+    found = await _rows(datasette, database, "select * from cables where id = ?", [cable_id])
+    if not found:
+        return None
+    cable = found[0]
+    paragraphs = await _rows(
+        datasette, database,
+        "select position, number, sub, classification, section, text from paragraphs "
+        "where cable_id = ? order by position", [cable_id])
+    for p, anchor in zip(paragraphs, anchors(paragraphs)):
+        p["anchor"] = anchor
+        p["label"] = paragraph_label(p["number"], p["sub"])
+        p["row_url"] = datasette.urls.row(
+            database, "paragraphs", f"{tilde_encode(cable_id)},{p['position']}")
+    refs = await _rows(
+        datasette, database,
+        "select r.label, r.raw, r.target_id, t.id is not null as archived, t.subject "
+        "from refs r left join cables t on t.id = r.target_id "
+        "where r.cable_id = ? order by r.position", [cable_id])
+    for r in refs:
+        if r["archived"]:
+            r["url"] = datasette.urls.row(database, "cables", tilde_encode(r["target_id"]))
+    cited_by = await _rows(
+        datasette, database,
+        "select distinct c.id, c.created, c.origin, c.subject from refs r "
+        "join cables c on c.id = r.cable_id where r.target_id = ? order by c.created",
+        [cable_id])
+    for c in cited_by:
+        c["url"] = datasette.urls.row(database, "cables", tilde_encode(c["id"]))
+    recipients = await _rows(
+        datasette, database,
+        "select role, station, routing_indicator, precedence from recipients "
+        "where cable_id = ? order by position", [cable_id])
+    counts = (await datasette.execute(database, (
+        "select (select count(*) from cable_versions where cable_id = :id), "
+        "(select count(*) from ingest_errors where cable_id = :id)"), {"id": cable_id})).rows[0]
+    tags = []
+    for code in json.loads(cable["tags"] or "[]"):
+        kind, description = describe(code)
+        tags.append({"code": code, "kind": kind, "description": description,
+                     "url": datasette.urls.table(database, "cables") + "?" + urlencode({"_tag": code})})
+    return {
+        "cable": cable,
+        "fields": [(label, cable[col]) for col, label in HEADER_FIELDS if cable.get(col)],
+        "caveats": json.loads(cable["caveats"] or "[]"),
+        "tags": tags,
+        "to": [r for r in recipients if r["role"] == "to"],
+        "info": [r for r in recipients if r["role"] != "to"],
+        "refs": refs,
+        "cited_by": cited_by,
+        "paragraphs": paragraphs,
+        "versions": counts[0],
+        "problems": counts[1],
+        "urls": {
+            "versions": datasette.urls.table(database, "cable_versions")
+            + "?" + urlencode({"cable_id": cable_id}),
+            "problems": datasette.urls.table(database, "ingest_errors")
+            + "?" + urlencode({"cable_id": cable_id}),
+            "paragraphs": datasette.urls.table(database, "paragraphs")
+            + "?" + urlencode({"cable_id": cable_id}),
+        },
+    }

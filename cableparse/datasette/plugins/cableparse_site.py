@@ -1,0 +1,63 @@
+"""Datasette plugin for cable archives: loaded by `cableparse serve` with --plugins-dir.
+
+Every hook does nothing for a database that is not a cable archive; the work
+is in the cableparse.datasette modules.
+"""
+from datasette import hookimpl
+from datasette.utils import tilde_decode
+
+from cableparse.datasette import cable_page, facets, filters, home, render, search, site
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    return site.metadata_for(datasette)
+
+
+@hookimpl
+def register_facet_classes():
+    return [facets.TagFacet, facets.CableFacet]
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    if site.is_archive(datasette, database):
+        return filters.cable_filters(request, table)
+    return None
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if site.is_archive(datasette, database):
+        return render.render_cell(row, value, column, table, database, datasette)
+    return None
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/search$", search.search_page)]
+
+
+@hookimpl
+def menu_links(datasette, actor, request):
+    if site.first_archive(datasette):
+        return [{"href": datasette.urls.path("/-/search"), "label": "Search the cables"}]
+    return None
+
+
+@hookimpl
+def extra_template_vars(template, database, table, columns, view_name, request, datasette):
+    async def inner():
+        if view_name == "index":
+            name = site.first_archive(datasette)
+            if name:
+                queries = site.metadata_for(datasette)["databases"][name].get("queries", {})
+                return {"archive": name, "summary": await home.summary(datasette, name),
+                        "queries": list(queries.items())}
+        if view_name == "row" and table == "cables" and site.is_archive(datasette, database):
+            pks = request.url_vars.get("pks", "")
+            cable = await cable_page.cable_context(datasette, database, tilde_decode(pks))
+            return {"cable_page": cable} if cable else {}
+        return {}
+
+    return inner

@@ -1,0 +1,81 @@
+"""How cable values look in Datasette's tables: tag links, short raw text, highlighted hits.
+
+Everything taken from a cable is escaped before any markup is added around it:
+cable text holds `<<Israel>>`, `S&ED;` and worse, and must stay text.
+"""
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+from datasette.utils import tilde_encode
+from markupsafe import Markup, escape
+
+from ..tagdict import describe
+from . import HIT_END, HIT_START
+
+EXCERPT = 160  # characters of raw header/body shown in a table cell
+RAW_TEXT = {("cables", "header"), ("cables", "body"), ("cable_versions", "header"),
+            ("cable_versions", "body"), ("ingest_errors", "raw")}
+
+
+def highlight(text) -> Markup:
+    """Escape a snippet, then turn the FTS hit marks into <mark> elements."""
+    safe = str(escape(text or ""))
+    return Markup(safe.replace(HIT_START, "<mark>").replace(HIT_END, "</mark>"))
+
+
+def anchors(paragraphs: list[dict]) -> list[str]:
+    """A URL fragment per paragraph: p7, p7a; numbered again or unnumbered -> pos<position>.
+
+    Paragraph numbers restart and repeat in real cables, so only a number's
+    first occurrence takes the short form; every fragment is unique. The page
+    also gives every paragraph `pos<position>`, the form queries link to.
+    """
+    seen, out = set(), []
+    for p in paragraphs:
+        short = f"p{p['number']}{(p['sub'] or '').lower()}" if p["number"] is not None else None
+        if short and short not in seen:
+            seen.add(short)
+            out.append(short)
+        else:
+            out.append(f"pos{p['position']}")
+    return out
+
+
+def paragraph_label(number, sub) -> str:
+    if number is None:
+        return ""
+    return f"{number}.{sub}" if sub else f"{number}"
+
+
+def tag_links(datasette, database: str, tags) -> Markup:
+    parts = []
+    for code in tags:
+        _kind, description = describe(code)
+        url = datasette.urls.table(database, "cables") + "?" + urllib.parse.urlencode({"_tag": code})
+        title = f' title="{escape(description)}"' if description else ""
+        parts.append(f'<a href="{escape(url)}"{title}>{escape(code)}</a>')
+    return Markup(" ".join(parts))
+
+
+def render_cell(row, value, column, table, database, datasette):
+    """Datasette's render_cell hook body (None: let Datasette render the value)."""
+    if table == "cables" and column == "tags" and isinstance(value, str):
+        try:
+            tags = json.loads(value)
+        except ValueError:
+            return None
+        return tag_links(datasette, database, tags) if isinstance(tags, list) else None
+    if (table, column) in RAW_TEXT and isinstance(value, str) and len(value) > EXCERPT:
+        return Markup(f'<span title="the full text is on the row page">'
+                      f'{escape(value[:EXCERPT])}…</span>')
+    if table is None and column == "snippet" and isinstance(value, str):
+        return highlight(value)
+    if table is None and column in ("cable_id", "citing_cable") and isinstance(value, str):
+        url = datasette.urls.row(database, "cables", tilde_encode(value))
+        keys = row.keys() if hasattr(row, "keys") else []
+        if column == "cable_id" and "anchor" in keys and row["anchor"]:
+            url += "#" + row["anchor"]
+        return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+    return None

@@ -1,0 +1,162 @@
+"""The search page (/-/search): ranked full-text search with highlighted hits and facets.
+
+Datasette's table search neither ranks nor highlights, and its canned queries
+have no facets; this page does all three over `paragraphs_fts` (and lists the
+cables whose subject matches over `cables_fts`). Each facet is its own grouping
+query under the facet time limit: one that runs out is reported, not fatal.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from datasette.database import QueryInterrupted
+from datasette.utils import escape_fts, tilde_encode
+from datasette.utils.asgi import Response
+
+from ..tagdict import describe
+from . import HIT_END, HIT_START
+from .render import highlight, paragraph_label
+from .site import first_archive
+
+PAGE_SIZE = 20
+FACET_SIZE = 15
+# CROSS JOIN keeps the full-text match as the outer loop: left free, SQLite may
+# walk an index on a filter (classification = 'U') and run the match per row.
+FROM = ("from paragraphs_fts cross join paragraphs p on p.rowid = paragraphs_fts.rowid "
+        "cross join cables c on c.id = p.cable_id")
+# name -> (label, SQL expression, query-string parameter of the paragraphs table page)
+FACETS = {
+    "mark": ("Paragraph mark", "p.classification", "classification"),
+    "section": ("Section", "p.section", "section"),
+    "tag": ("Cable tag", None, "_tag"),
+    "origin": ("Origin", "c.origin", "_cable_origin"),
+    "year": ("Year", "c.year", "_cable_year"),
+}
+
+
+def _filters(args) -> tuple[list[str], dict, list[tuple[str, str]]]:
+    """SQL conditions, their parameters, and the (name, value) filters in force."""
+    wheres, params, active = [], {}, []
+    for name in ("mark", "section", "origin", "year"):
+        value = args.get(name)
+        if value:
+            column = FACETS[name][1]
+            params[name] = int(value) if name == "year" and value.isdigit() else value
+            wheres.append(f"{column} = :{name}")
+            active.append((name, value))
+    for i, tag in enumerate(args.getlist("tag")):
+        params[f"tag{i}"] = tag
+        wheres.append(f"p.cable_id in (select cable_id from cable_tags where tag = :tag{i})")
+        active.append(("tag", tag))
+    return wheres, params, active
+
+
+async def _facet(datasette, database, name, where, params) -> dict:
+    _label, column, _param = FACETS[name]
+    if name == "tag":
+        sql = (f"select ct.tag as value, count(*) as count from (select p.cable_id {FROM} "
+               f"where {where}) m join cable_tags ct on ct.cable_id = m.cable_id "
+               f"group by ct.tag order by count desc, value limit {FACET_SIZE}")
+    else:
+        sql = (f"select {column} as value, count(*) as count {FROM} where {where} "
+               f"and {column} is not null group by {column} "
+               f"order by count desc, value limit {FACET_SIZE}")
+    try:
+        rows = await datasette.execute(
+            database, sql, params,
+            custom_time_limit=datasette.setting("facet_time_limit_ms"))
+    except QueryInterrupted:
+        return {"name": name, "label": FACETS[name][0], "timed_out": True, "values": []}
+    return {"name": name, "label": FACETS[name][0], "timed_out": False,
+            "values": [{"value": r["value"], "count": r["count"]} for r in rows.rows]}
+
+
+def _link(args, drop=(), add=()) -> str:
+    """The search page's own URL with some (name, value) pairs removed or added."""
+    pairs = [(k, v) for k in args for v in args.getlist(k)
+             if k != "page" and (k, v) not in drop and k not in {a[0] for a in add if a[0] != "tag"}]
+    return "/-/search?" + urlencode(pairs + list(add))
+
+
+async def search_context(datasette, request) -> dict:
+    database = request.args.get("db") or first_archive(datasette)
+    args = request.args
+    q = (args.get("q") or "").strip()
+    context = {"q": q, "database": database, "results": [], "facets": [], "active": [],
+               "subjects": [], "total": 0, "error": None}
+    if not q or database is None:
+        return context
+    wheres, params, active = _filters(args)
+    params["q"] = escape_fts(q)
+    where = " and ".join(["paragraphs_fts match :q"] + wheres)
+    page = max(int(args.get("page") or 1) if (args.get("page") or "1").isdigit() else 1, 1)
+    try:
+        total = (await datasette.execute(
+            database, f"select count(*) {FROM} where {where}", params)).rows[0][0]
+        rows = (await datasette.execute(database, (
+            "select p.cable_id, p.position, p.number, p.sub, p.classification, p.section, "
+            "c.origin, c.created, c.subject, "
+            f"snippet(paragraphs_fts, 0, '{HIT_START}', '{HIT_END}', '…', 40) as snippet "
+            f"{FROM} where {where} order by rank limit {PAGE_SIZE} "
+            f"offset {(page - 1) * PAGE_SIZE}"), params)).rows
+    except QueryInterrupted:
+        context["error"] = "The search took too long: add a word or a filter."
+        return context
+    cables_url = datasette.urls.table(database, "cables")
+    results = []
+    for r in rows:
+        cable_url = datasette.urls.row(database, "cables", tilde_encode(r["cable_id"]))
+        results.append({**dict(r), "label": paragraph_label(r["number"], r["sub"]),
+                        "url": f"{cable_url}#pos{r['position']}", "cable_url": cable_url,
+                        "snippet": highlight(r["snippet"])})
+    facets = []
+    for name in FACETS:
+        facet = await _facet(datasette, database, name, where, params)
+        for v in facet["values"]:
+            value = str(v["value"])
+            chosen = (name, value) in active
+            v["selected"] = chosen
+            v["url"] = _link(args, drop=[(name, value)]) if chosen else _link(args, add=[(name, value)])
+            v["title"] = describe(value)[1] if name == "tag" else None
+        facets.append(facet)
+    table_args = [("_search", q)] + [(FACETS[n][2], v) for n, v in active]
+    context.update({
+        "total": total, "results": results, "facets": facets, "page": page,
+        "active": [{"name": n, "label": FACETS[n][0], "value": v,
+                    "remove": _link(args, drop=[(n, v)])} for n, v in active],
+        "next": _link(args, add=[("page", str(page + 1))]) if page * PAGE_SIZE < total else None,
+        "prev": _link(args, add=[("page", str(page - 1))]) if page > 1 else None,
+        "table_url": datasette.urls.table(database, "paragraphs") + "?" + urlencode(table_args),
+        "subjects": await _subjects(datasette, database, q, args, cables_url),
+    })
+    return context
+
+
+async def _subjects(datasette, database, q, args, cables_url) -> list[dict]:
+    """Cables whose subject line matches, best first (origin, year and tag filters apply)."""
+    wheres, params = ["cables_fts match :q"], {"q": escape_fts(q)}
+    if args.get("origin"):
+        wheres.append("c.origin = :origin")
+        params["origin"] = args.get("origin")
+    if (args.get("year") or "").isdigit():
+        wheres.append("c.year = :year")
+        params["year"] = int(args.get("year"))
+    for i, tag in enumerate(args.getlist("tag")):
+        wheres.append(f"c.id in (select cable_id from cable_tags where tag = :tag{i})")
+        params[f"tag{i}"] = tag
+    try:
+        rows = (await datasette.execute(database, (
+            "select c.id, c.created, c.origin, c.classification, "
+            f"highlight(cables_fts, 0, '{HIT_START}', '{HIT_END}') as subject "
+            "from cables_fts cross join cables c on c.rowid = cables_fts.rowid "
+            f"where {' and '.join(wheres)} order by rank limit 10"), params)).rows
+    except QueryInterrupted:
+        return []
+    return [{**dict(r), "subject": highlight(r["subject"]),
+             "url": datasette.urls.row(database, "cables", tilde_encode(r["id"]))} for r in rows]
+
+
+async def search_page(datasette, request):
+    context = await search_context(datasette, request)
+    html = await datasette.render_template("cable_search.html", context, request=request)
+    return Response.html(html)

@@ -1,0 +1,60 @@
+"""Which served databases are cable archives, and the metadata they get.
+
+Datasette names a database after its file (archive.db -> "archive"), so the
+metadata written for "archive" in metadata.json is handed to every database
+that has the archive's tables, whatever its file is called.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+from functools import lru_cache
+
+from . import METADATA
+
+ARCHIVE_TABLES = {"cables", "cable_tags", "paragraphs", "tags"}
+_checked: dict[tuple, bool] = {}
+
+
+@lru_cache(maxsize=1)
+def _archive_block() -> dict:
+    return json.loads(METADATA.read_text(encoding="utf-8"))["databases"]["archive"]
+
+
+def is_archive(datasette, name: str) -> bool:
+    """True when the database holds the archive's tables (checked once, from its file)."""
+    db = datasette.databases.get(name)
+    if db is None or not getattr(db, "path", None):
+        return False
+    key = (name, db.path)
+    if key not in _checked:
+        mode = "mode=ro" if db.is_mutable else "immutable=1"
+        try:
+            conn = sqlite3.connect(f"file:{db.path}?{mode}", uri=True)
+            try:
+                names = {r[0] for r in conn.execute("select name from sqlite_master")}
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            names = set()
+        _checked[key] = ARCHIVE_TABLES <= names
+    return _checked[key]
+
+
+def archives(datasette) -> list[str]:
+    return [name for name in datasette.databases if is_archive(datasette, name)]
+
+
+def first_archive(datasette) -> str | None:
+    found = archives(datasette)
+    return found[0] if found else None
+
+
+def metadata_for(datasette) -> dict:
+    """{"databases": {name: archive metadata}} for every archive being served.
+
+    A fresh copy each time: Datasette merges other metadata into what a hook returns.
+    """
+    block = _archive_block()
+    return {"databases": {name: copy.deepcopy(block) for name in archives(datasette)}}

@@ -1,0 +1,181 @@
+"""Parse cables on every core while one process writes the archive.
+
+`archive.ingest` hands batches of RawCables to `parsers(jobs, parse)` and gets
+back, per cable, either its table rows or the message of its ingest_errors row,
+in input order. With one job the parse runs in the calling process; with more, a
+pool of worker processes does it and the caller (the only writer) keeps reading
+input and writing batches meanwhile.
+
+Memory stays flat whatever the input size: the caller submits a batch only when
+fewer than a fixed number are in flight, and what crosses between processes is
+trimmed: the workers get a cable's header and body but not the raw record
+(needed only for error rows, which the caller builds), and send rows back
+without the header and body the caller already holds.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import signal
+import time
+from dataclasses import replace
+from typing import Callable, Optional
+
+from .model import RawCable
+
+# Cables per task sent to a worker: large enough that pickling and the pool's
+# queues cost little next to the parse, small enough to spread a batch over cores.
+CHUNK = 50
+
+_parse: Optional[Callable] = None  # the parse function, in each worker
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _outcomes(parse, items: list[RawCable]) -> list:
+    from .archive import parse_outcome
+
+    return [parse_outcome(parse, item) for item in items]
+
+
+def _worker_init(parse) -> None:
+    global _parse
+    # Ctrl-C is the writer's to handle: it finishes or drops the batches in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parse is None:
+        from .parser import parse_raw as parse
+    _parse = parse
+    try:  # build the grammar now, not inside the first task
+        from .grammar_loader import cable_parser
+        cable_parser()
+    except Exception:  # noqa: BLE001 - a custom `parse` may not need it
+        pass
+    # The parse makes many short-lived objects and no cycles worth collecting
+    # often: move what exists out of the collector's way and collect less often.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
+def _work(items: list[RawCable]) -> tuple[list, float]:
+    """Parse in a worker: (outcomes with header/body left out of cable rows, CPU seconds)."""
+    start = time.process_time()
+    out = _outcomes(_parse, items)
+    for item, outcome in zip(items, out):
+        if isinstance(outcome, dict):
+            row = outcome["cables"][0]
+            if row.get("header") == item.header and row.get("body") == item.body:
+                row["header"] = row["body"] = None
+                row["_same_text"] = True
+    return out, time.process_time() - start
+
+
+class _Done:
+    def __init__(self, outcomes: list, cpu: float):
+        self.outcomes, self.cpu = outcomes, cpu
+
+    def get(self) -> list:
+        return self.outcomes
+
+
+class _Pending:
+    """A batch's chunks in the pool; `get` waits for them and puts the texts back."""
+
+    def __init__(self, owner: "PoolParsers", items: list[RawCable], results: list):
+        self.owner, self.items, self.results = owner, items, results
+        self.cpu = 0.0
+
+    def get(self) -> list:
+        outcomes: list = []
+        for result in self.results:
+            out, cpu = result.get()
+            outcomes.extend(out)
+            self.cpu += cpu
+        self.owner.cpu += self.cpu
+        for item, outcome in zip(self.items, outcomes):
+            if isinstance(outcome, dict):
+                row = outcome["cables"][0]
+                if row.pop("_same_text", False):
+                    row["header"], row["body"] = item.header, item.body
+        return outcomes
+
+
+class InlineParsers:
+    """jobs=1: parse in this process, when the batch is submitted."""
+
+    jobs = 1
+
+    def __init__(self, parse=None):
+        if parse is None:
+            from .parser import parse_raw as parse
+        self.parse = parse
+        self.cpu = 0.0
+
+    def submit(self, items: list[RawCable]) -> _Done:
+        start = time.process_time()
+        out = _outcomes(self.parse, items)
+        cpu = time.process_time() - start
+        self.cpu += cpu
+        return _Done(out, cpu)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class PoolParsers(InlineParsers):
+    """jobs>1: a pool of worker processes; `submit` returns at once."""
+
+    def __init__(self, jobs: int, parse=None, chunk: int = CHUNK):
+        import multiprocessing
+
+        self.jobs, self.chunk, self.cpu = jobs, chunk, 0.0
+        # forkserver (spawn where it is missing): workers start clean, without
+        # a copy of the writer's open database connection.
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        self.pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(parse,))
+
+    def submit(self, items: list[RawCable]) -> _Pending:
+        slim = [replace(item, raw="") for item in items]  # the raw record stays here
+        results = [self.pool.apply_async(_work, (slim[i:i + self.chunk],))
+                   for i in range(0, len(slim), self.chunk)]
+        return _Pending(self, items, results)
+
+    def close(self) -> None:
+        self.pool.close()
+        self.pool.join()
+
+    def __exit__(self, exc_type, *exc):
+        if exc_type is not None:
+            self.pool.terminate()
+            self.pool.join()
+        else:
+            self.close()
+
+
+def parsers(jobs: int, parse=None, log: Optional[Callable[[str], None]] = None):
+    """InlineParsers or PoolParsers for `jobs` (0 or None: every core)."""
+    jobs = jobs or default_jobs()
+    if jobs > 1 and parse is not None:
+        try:
+            pickle.dumps(parse)
+        except Exception:  # noqa: BLE001 - a lambda or closure cannot reach a worker
+            if log is not None:
+                log("the parse function cannot be sent to worker processes: parsing in one process")
+            jobs = 1
+    if jobs <= 1:
+        return InlineParsers(parse)
+    return PoolParsers(jobs, parse)

@@ -1,0 +1,98 @@
+"""The site in a real browser: Debian's chromium, driven by Playwright, runs a faceted search.
+
+Screenshots go to output/ (ignored by git, kept by CI as artifacts). Playwright's
+own browser download is never used: there is no internet beyond the package
+registries, so the test drives /usr/bin/chromium (`apt-get install chromium`).
+Under CI a missing browser fails the test; elsewhere it skips.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .test_site import start_site, stop_site
+
+OUTPUT = Path(__file__).resolve().parents[1] / "output"
+CHROMIUM = os.environ.get("CABLEPARSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}: CI installs it (.ci/run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[test]')")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):  # the same server as test_site.py's, started by whichever runs first
+    yield start_site(tmp_path_factory.mktemp("site"))
+    stop_site()
+
+
+def test_faceted_search_in_a_browser(browser, site):
+    import sqlite3
+
+    OUTPUT.mkdir(exist_ok=True)
+    conn = sqlite3.connect(f"file:{site['db']}?mode=ro", uri=True)
+    ktip, = conn.execute(
+        "select count(*) from paragraphs_fts join paragraphs p on p.rowid = paragraphs_fts.rowid "
+        "where paragraphs_fts match 'trafficking' "
+        "and p.cable_id in (select cable_id from cable_tags where tag = 'KTIP')").fetchone()
+    subjects, = conn.execute(
+        "select count(*) from cables where rowid in (select rowid from cables_fts "
+        "where cables_fts match 'trafficking') "
+        "and id in (select cable_id from cable_tags where tag = 'KTIP')").fetchone()
+    conn.close()
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(site["base"] + "/")
+    assert page.locator("h1").first.inner_text() == "US diplomatic cables"
+    # a person types words in the home page's box, then narrows by a tag
+    page.fill("form.cable-search input[name=q]", "trafficking")
+    page.click("form.cable-search button")
+    page.wait_for_url(re.compile(r"/-/search\?q=trafficking"))
+    page.locator("ul.facet-tag a", has_text=re.compile(r"^KTIP$")).click()
+    page.wait_for_url(re.compile(r"tag=KTIP"))
+    count = page.locator("p.search-count strong").inner_text()
+    assert count == f"{ktip:,}"
+    assert page.locator(".active-filters").inner_text().startswith("Cable tag: KTIP")
+    assert page.locator(".search-hit mark").count() > 0
+    page.screenshot(path=str(OUTPUT / "search-facets.png"), full_page=False)
+
+    # the first hit opens the cable at that paragraph
+    page.locator(".search-hit .where a").first.click()
+    page.wait_for_url(re.compile(r"/site/cables/[^#]+#pos\d+"))
+    target = page.url.split("#", 1)[1]
+    assert page.locator(f"#{target}, :has(> a#{target})").count() >= 1
+    page.screenshot(path=str(OUTPUT / "cable-page.png"), full_page=False)
+
+    # the cables table: search the subjects, then narrow by a tag, as Datasette shows it
+    page.goto(site["base"] + "/site/cables")
+    page.fill("input#_search", "trafficking")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"_search=trafficking"))
+    page.locator(".facet-info[data-column=tag] a", has_text=re.compile(r"^KTIP ")).first.click()
+    page.wait_for_url(re.compile(r"_tag=KTIP"))
+    heading = page.locator("h3").first.inner_text()
+    assert heading.startswith(f"{subjects} row"), heading
+    page.screenshot(path=str(OUTPUT / "cables-by-tag.png"), full_page=False)
+    page.close()
