@@ -182,6 +182,8 @@ class BodyTransformer(Transformer):
     def dashed(self, children):
         return [("line", children[0])] + children[1:]
 
+    ended = dashed  # a sentence-ending line, and the paragraph that may follow it
+
     def gap(self, children):
         return ("gap", None)
 
@@ -223,7 +225,7 @@ class BodyTransformer(Transformer):
         split: list[tuple[str, list[Token], str]] = []
         for kind, tokens in groups:
             text = "\n".join(str(t).rstrip("\n") for t in tokens)
-            pieces = _split_glued(kind, text) if kind in _FIELD_KINDS or len(tokens) == 1 else [(kind, text)]
+            pieces = _split_glued(kind, text)
             split += [(k, tokens, t) for k, t in pieces]
         last_field = max((i for i, (k, _, _) in enumerate(split) if k in _FIELD_KINDS), default=-1)
         body_blocks = []
