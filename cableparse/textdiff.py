@@ -30,7 +30,9 @@ class Redaction:
     where: str  # paragraph label ("3", "7.B", "unnumbered 1"), "header", "preamble" or "signature"
     text: str  # the redaction as its version writes it (`XXXXXXXXXXXX`)
     words: Optional[str]  # the words opposite it in the other version; None if there are none
-    runs: int = 1  # X-runs it covers (several when nothing between them is in the other version)
+    # separate X-runs it covers: several when no word between them is in the other
+    # version; runs side by side (`XXXXXXXXXXXX XXXXXXXXXXXX`) count once
+    runs: int = 1
 
 
 @dataclass(frozen=True)

@@ -205,8 +205,9 @@ def diff_json(db, cable_id: str, from_hash: Optional[str] = None,
               to_hash: Optional[str] = None) -> Optional[dict]:
     """The versions of a cable and the difference between two of them (default: the
     two most recent) as JSON-able dicts; `diff` is None with fewer than two versions.
-    None when the cable has no versions. `db`: sqlite_utils.Database or sqlite3
-    connection (Datasette: `await db.execute_fn(lambda conn: diff_json(conn, id))`)."""
+    None when the cable has no versions; LookupError for a hash that names none.
+    `db`: a sqlite_utils.Database or a sqlite3 connection (in Datasette:
+    `await db.execute_fn(lambda conn: diff_json(conn, cable_id))`)."""
     versions = load_versions(db, cable_id)
     if not versions:
         return None
