@@ -47,26 +47,15 @@ class _Stripper:
         self.inline = self._inline_pattern()
 
     def _inline_pattern(self):
-        """`STATION 0000NNNN 002 OF 005` inside a line, for this cable's own station.
-
-        The station comes from the id when the record gives one (its letters, with
-        the spaces the page break may put between them), else from the
-        classification line.
-        """
-        m = re.fullmatch(r"\d{2}([A-Z]+?)(\d+)", self.cable_id or "")
-        if m:
-            # the break cuts the station to ten characters, spaces included: USUN NEW Y, RIO DE JAN
-            letters = r"\s?".join(m.group(1)[:6]) + r"[A-Z ]{0,8}?"
-            tail = self.p["INLINE_PAGE_BREAK"].pattern.replace(r"0{3,}\d{1,7}", rf"0{{3,}}{int(m.group(2))}", 1)
-            return re.compile(r"(?<!\S)" + letters + tail)
-        for line in self.lines[:60]:
-            if self.p["CLASS_LINE"].match(line + "\n"):
-                station = parse_class_line(line).get("station")
-                if station:  # page breaks cut the station to ten characters: BUENOS AIR
-                    words = r"\s+".join(map(re.escape, station[:10].split())) + r"[A-Z]*"
-                    return re.compile(r"(?<!\S)" + words + self.p["INLINE_PAGE_BREAK"].pattern)
-                return None
-        return None
+        """`STATION 0000NNNN 002 OF 005` inside a line, for this cable's own station:
+        from the id when the record gives one, else from the classification line."""
+        station = None
+        if not self.cable_id:
+            for line in self.lines[:60]:
+                if self.p["CLASS_LINE"].match(line + "\n"):
+                    station = parse_class_line(line).get("station")
+                    break
+        return page_mark_pattern(cable_id=self.cable_id, station=station)
 
     def _unglue(self, line: str) -> str:
         if self.inline is None or " OF " not in line:
@@ -161,6 +150,32 @@ class _Stripper:
                 i = self._skip_after(at)
                 self._rejoin(lines[i] if i < n else None, i)
         return "\n".join(self.kept), self.where
+
+
+def page_mark_pattern(cable_id: str | None = None, station: str | None = None,
+                      across_lines: bool = False) -> re.Pattern | None:
+    """A 2000s page break (`LONDON 00002357  002.3 OF 002`) anywhere in a text, for one cable.
+
+    The break cuts the station to ten characters, spaces included (`USUN NEW Y`,
+    `BUENOS AIR`), so the id's station letters are matched with optional spaces
+    and its serial pinned; with only the classification line's station, its first
+    ten characters. `across_lines` lets the break's parts stand on several lines,
+    as re-wrapped text has them. None when neither is known.
+    """
+    patterns, _ = _patterns()
+    tail = patterns["INLINE_PAGE_BREAK"].pattern
+    m = re.fullmatch(r"\d{2}([A-Z]+?)(\d+)", cable_id or "")
+    if m:
+        head = r"\s?".join(m.group(1)[:6]) + r"[A-Z ]{0,8}?"
+        tail = tail.replace(r"0{3,}\d{1,7}", rf"0{{3,}}{int(m.group(2))}", 1)
+    elif station:
+        head = r"\s+".join(map(re.escape, station[:10].split())) + r"[A-Z]*"
+    else:
+        return None
+    pattern = r"(?<!\S)" + head + tail
+    if across_lines:
+        pattern = pattern.replace(r"[ \t]+", r"\s+").replace(r"\s?", r"\s*")
+    return re.compile(pattern)
 
 
 def strip_furniture(text: str, cable_id: str | None = None) -> tuple[str, list[int]]:

@@ -190,16 +190,19 @@ def _line_places(lines: list[str], keyed, signature_line: Optional[str]) -> list
     return places
 
 
-def _page_marks(station: Optional[str]) -> re.Pattern:
+def _page_marks(cable_id: Optional[str], station: Optional[str]) -> Optional[re.Pattern]:
     """`LONDON 00002357  002.3 OF 002`: page-break furniture, never text. The parser
     drops it as a line or inside one, but re-wrapping can split it over two lines
     and into a paragraph's text, so it is taken out before comparing."""
-    name = r"\s+".join(map(re.escape, station.split())) if station else r"[A-Z][A-Z.'-]*"
-    return re.compile(rf"\b{name}\s+\d{{8}}\s+\d{{3}}(?:\.\d)?\s+OF\s+\d{{3}}\b")
+    from .furniture import page_mark_pattern
+
+    return page_mark_pattern(cable_id=cable_id, station=station, across_lines=True)
 
 
-def _unmark(text: str, marks: re.Pattern) -> str:
+def _unmark(text: str, marks: Optional[re.Pattern]) -> str:
     """`text` without page marks; its line breaks stay, so line numbers still hold."""
+    if marks is None:
+        return text
     return marks.sub(lambda m: " " + "\n" * m.group().count("\n"), text)
 
 
@@ -212,11 +215,11 @@ def side(header: Optional[str], body: Optional[str]) -> _Side:
     header, body = header or "", body or ""
     try:
         cable = build_cable(header, body)
-        paragraphs, signature = cable.paragraphs, cable.signature_line
+        paragraphs, signature, cable_id = cable.paragraphs, cable.signature_line, cable.id
         station = parse_class_line(cable.classification_line or "").get("station")
     except Exception:  # a parser bug must not stop a comparison: compare the words
-        paragraphs, signature, station = [], None, None
-    marks = _page_marks(station)
+        paragraphs, signature, cable_id, station = [], None, None, None
+    marks = _page_marks(cable_id, station)
     keyed = _keyed(paragraphs)
     lines = _unmark(body, marks).split("\n")
     pieces = [("header", line) for line in header.split("\n")]
