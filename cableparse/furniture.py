@@ -88,10 +88,13 @@ class _Stripper:
                 break
         return i
 
-    def _rejoin(self, nxt: str | None, where: int) -> None:
-        """Keep one blank line where the break fell between paragraphs."""
+    def _rejoin(self, nxt: str | None, where: int, set_apart: bool = False) -> None:
+        """Keep one blank line where the break fell between paragraphs: the next line
+        starts one, and the last ended a sentence or the break stood apart, with
+        blank lines on both sides (09BRASILIA1428: ... / `11. Haitian Garment`)."""
         if nxt is not None and self.kept:
-            if any(p.match(nxt + "\n") for p in self.starts) and _SENTENCE_END.search(self.kept[-1]):
+            if any(p.match(nxt + "\n") for p in self.starts) and (
+                    set_apart or _SENTENCE_END.search(self.kept[-1])):
                 self.kept.append("")
                 self.where.append(where)
 
@@ -112,9 +115,12 @@ class _Stripper:
         while i < n:
             line = lines[i]
             if self._is("PAGE_BREAK", line):
+                blank_before = i > 0 and not lines[i - 1].strip()
                 self._drop_before()
-                i = self._skip_after(i + 1)
-                self._rejoin(lines[i] if i < n else None, i)
+                after = self._skip_after(i + 1)
+                blank_after = after > i + 1 and not lines[i + 1].strip()
+                i = after
+                self._rejoin(lines[i] if i < n else None, i, set_apart=blank_before and blank_after)
                 continue
             m = self.p["PAGE_HEADER"].match(line)
             if not m:
