@@ -49,7 +49,7 @@ def _plugins() -> dict:
         return {}
     try:
         from lark_cython import lark_cython  # type: ignore
-    except Exception:  # optional speed-up (pip install cableparse[fast]); a broken build counts as missing
+    except Exception:  # a missing or broken build: plain Lark
         return {}
     return {"_plugins": lark_cython.plugins}
 

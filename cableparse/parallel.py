@@ -166,8 +166,49 @@ class PoolParsers(InlineParsers):
             self.close()
 
 
+class AutoParsers:
+    """Parse the first batch here; start the pool only when a second one comes.
+
+    A small input (a file, a few pages) is done before worker processes would
+    even have started; a large one gets every core from its second batch on.
+    """
+
+    def __init__(self, jobs: int, parse=None):
+        self.max_jobs, self.parse = jobs, parse
+        self.current = InlineParsers(parse)
+        self.pool: Optional[PoolParsers] = None
+        self.submitted = 0
+        self.inline_cpu = 0.0
+
+    @property
+    def jobs(self) -> int:
+        return self.current.jobs
+
+    @property
+    def cpu(self) -> float:
+        return self.inline_cpu + (self.pool.cpu if self.pool else 0.0)
+
+    def submit(self, items: list[RawCable]):
+        if self.pool is None and self.submitted >= 1:
+            self.inline_cpu = self.current.cpu
+            self.pool = self.current = PoolParsers(self.max_jobs, self.parse)
+        self.submitted += 1
+        return self.current.submit(items)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.__exit__(*exc)
+
+
 def parsers(jobs: int, parse=None, log: Optional[Callable[[str], None]] = None):
-    """InlineParsers or PoolParsers for `jobs` (0 or None: every core)."""
+    """Parsers for `jobs` processes (0 or None: every core); a pool only once there is work for it."""
     jobs = jobs or default_jobs()
     if jobs > 1 and parse is not None:
         try:
@@ -178,4 +219,4 @@ def parsers(jobs: int, parse=None, log: Optional[Callable[[str], None]] = None):
             jobs = 1
     if jobs <= 1:
         return InlineParsers(parse)
-    return PoolParsers(jobs, parse)
+    return AutoParsers(jobs, parse)

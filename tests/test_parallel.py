@@ -1,0 +1,131 @@
+"""Parallel ingest gives the archive a one-process ingest gives; the grammar loader falls back cleanly."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+import sqlite_utils
+
+from cableparse import grammar_loader
+from cableparse.archive import ingest
+from cableparse.model import RawCable
+from cableparse.parallel import AutoParsers, InlineParsers, parsers
+from cableparse.sources import iter_inputs
+
+# Columns that record when, not what.
+_CLOCK_COLUMNS = {"first_seen"}
+
+
+def _dump(db: sqlite_utils.Database) -> dict:
+    out = {}
+    for table in db.table_names():
+        if "_fts" in table:
+            continue
+        columns = [c for c in db[table].columns_dict if c not in _CLOCK_COLUMNS]
+        cols = ", ".join(f"[{c}]" for c in columns)
+        out[table] = db.execute(f"select {cols} from [{table}] order by {cols}").fetchall()
+    out["fts"] = db.execute(
+        "select rowid from paragraphs_fts where paragraphs_fts match 'embassy' order by rowid").fetchall()
+    return out
+
+
+@pytest.fixture(scope="module")
+def real_items(shared):
+    items = [i for i in iter_inputs([str(shared / "corpus" / "pages")]) if isinstance(i, RawCable)]
+    picked = items[:240]
+    # the same texts again, later in the input: known by then, or in flight
+    return picked + picked[:30] + picked[100:110]
+
+
+def test_parallel_ingest_writes_what_one_process_writes(tmp_path, real_items):
+    dumps, summaries = [], []
+    for jobs in (1, 2):
+        db = sqlite_utils.Database(tmp_path / f"jobs{jobs}.db")
+        summary = ingest(db, iter(real_items), batch_size=40, jobs=jobs)
+        summaries.append((summary.ingested, summary.unchanged, summary.replaced, summary.failed))
+        assert summary.timings["jobs"] == jobs
+        assert summary.timings["parse_cpu"] > 0
+        dumps.append(_dump(db))
+        db.close()
+    assert summaries[0] == summaries[1]
+    assert summaries[0][1] == 40  # the repeated texts
+    assert dumps[0] == dumps[1]
+
+
+def test_reader_failure_keeps_the_batches_read_with_workers(tmp_path, real_items):
+    def items():
+        yield from real_items[:25]
+        raise KeyboardInterrupt  # the reader dies mid-batch
+
+    db = sqlite_utils.Database(tmp_path / "crash.db")
+    with pytest.raises(KeyboardInterrupt):
+        ingest(db, items(), batch_size=10, jobs=2)
+    assert db["cables"].count == 20  # two whole batches; the third was cut short
+
+
+def test_small_input_starts_no_pool(real_items):
+    with parsers(2) as pool:
+        assert isinstance(pool, AutoParsers)
+        outcomes = pool.submit(real_items[:3]).get()
+        assert pool.pool is None and pool.jobs == 1
+        assert all(isinstance(o, dict) for o in outcomes)
+    assert isinstance(parsers(1), InlineParsers)
+
+
+def test_unpicklable_parse_runs_in_one_process():
+    messages = []
+    pool = parsers(2, parse=lambda item: None, log=messages.append)
+    assert isinstance(pool, InlineParsers) and messages
+
+
+def _reset(monkeypatch, **env):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    grammar_loader.cable_parser.cache_clear()
+
+
+class _BrokenBuild:
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("a lark-cython built for another lark")
+
+
+def test_grammar_loader_falls_back_to_plain_lark(monkeypatch):
+    try:
+        _reset(monkeypatch, CABLEPARSE_LARK="python")
+        assert grammar_loader.backend() == "lark"
+        monkeypatch.delenv("CABLEPARSE_LARK")
+        monkeypatch.setitem(sys.modules, "lark_cython", None)  # not installed
+        grammar_loader.cable_parser.cache_clear()
+        assert grammar_loader.backend() == "lark"
+        monkeypatch.setattr(grammar_loader, "_plugins",
+                            lambda: {"_plugins": {"ContextualLexer": _BrokenBuild}})
+        grammar_loader.cable_parser.cache_clear()
+        assert grammar_loader.backend() == "lark"  # a build that fails is not used
+        assert grammar_loader.cable_parser().parse("TAGS: PHUM\n", start="body")
+    finally:
+        grammar_loader.cable_parser.cache_clear()
+
+
+def test_lark_cython_gives_the_plain_lark_result(monkeypatch):
+    pytest.importorskip("lark_cython")
+    grammar_loader.cable_parser.cache_clear()
+    try:
+        assert grammar_loader.backend().startswith("lark-cython")
+        fast = grammar_loader._probe_result(grammar_loader.cable_parser())
+        _reset(monkeypatch, CABLEPARSE_LARK="python")
+        assert grammar_loader._probe_result(grammar_loader.cable_parser()) == fast
+    finally:
+        grammar_loader.cable_parser.cache_clear()
+
+
+def test_chunks_keep_input_order_and_text(real_items):
+    items = real_items[:120]
+    with parsers(2) as pool:
+        pool.submit(items[:2]).get()  # the first batch is parsed here
+        outcomes = pool.submit(items).get()
+        assert pool.jobs == 2
+    expected = InlineParsers().submit(items).get()
+    assert [o["cables"][0]["id"] for o in outcomes] == [o["cables"][0]["id"] for o in expected]
+    # the texts were left out on the way back and put back from the items
+    assert [o["cables"][0]["body"] for o in outcomes] == [i.body for i in items]
+    assert outcomes == expected
