@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import traceback
 from collections import deque
+from itertools import chain
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Optional
@@ -371,10 +373,7 @@ class _Writer:
         _add(self.timings, "write", _clock() - t)
 
 
-def _clock() -> float:
-    import time
-
-    return time.perf_counter()
+_clock = time.perf_counter
 
 
 def _add(timings: dict, key: str, seconds: float) -> None:
@@ -396,7 +395,7 @@ def _insert_rows(db, table: str, rows: list[dict], ignore: bool = False, upsert=
     else:
         columns = list(dict.fromkeys(k for row in rows for k in row))
         params = [tuple(row.get(c) for c in columns) for row in rows]
-    if any(type(v) not in _PLAIN for values in params for v in values):
+    if not _PLAIN.issuperset(map(type, chain.from_iterable(params))):
         params = [tuple(v if type(v) in _PLAIN else
                         json.dumps(v, default=str) if isinstance(v, (dict, list, tuple)) else v
                         for v in values) for values in params]
@@ -536,7 +535,9 @@ def _defer_indexes(db: sqlite_utils.Database) -> list[str]:
     return names
 
 
-# FTS5 settings for the one-pass build after a load (see build_fts).
+# FTS5 tokenizer for the one-pass build (None: FTS5's default, unicode61). The
+# ascii tokenizer, a larger pgsz or crisismerge were measured no faster, and
+# filling the index during the load through its triggers took twice the CPU.
 FTS_TOKENIZE: Optional[str] = None
 
 
@@ -600,7 +601,6 @@ def ingest(
         writer = _Writer(db, pool, parse, summary, force, progress, timings)
         # Batches in flight: workers parse the next ones while this process writes.
         in_flight: deque = deque()
-        limit = 0 if pool.jobs == 1 else max(2, pool.jobs)
         batches = _batches(items, batch_size, timings)
         while True:
             try:
@@ -614,6 +614,7 @@ def ingest(
             if batch is None:
                 break
             in_flight.append(writer.start(batch))
+            limit = 0 if pool.jobs == 1 else max(2, pool.jobs)
             while len(in_flight) > limit:
                 writer.finish(in_flight.popleft())
         while in_flight:
@@ -627,7 +628,9 @@ def ingest(
     t = _clock()
     refresh_tag_counts(db)
     fill_tags(db)  # kind and description of each code (tagdict.py)
-    timings["tag_counts"] = _clock() - t
+    from .posts import build_posts
+    build_posts(db)  # posts, stations and their places, rebuilt whole (posts.py)
+    timings["derived_tables"] = _clock() - t  # tag counts and descriptions, posts
     if log is not None and not all(db[f"{table}_fts"].exists() for table in FTS):
         log("Building the full-text index (minutes for a full archive)")
     t = _clock()

@@ -164,6 +164,28 @@ def _describe_tags(db_path) -> None:
         db.close()
 
 
+def _build_posts(db_path) -> None:
+    """Place the origins of an archive ingested before posts existed, for the map (best effort)."""
+    import sqlite3
+
+    from .posts import build_posts
+    from .schema import VIEWS, ensure_schema
+
+    db = sqlite_utils.Database(db_path)
+    try:
+        if not db["cables"].exists():
+            return
+        if not db["posts"].exists() or not set(VIEWS) <= set(db.view_names()):
+            ensure_schema(db)  # adds posts, stations, the map's and the citations' views
+        if not db.execute("select exists (select 1 from posts)").fetchone()[0] and \
+                db.execute("select exists (select 1 from cables)").fetchone()[0]:
+            build_posts(db)
+    except sqlite3.Error as exc:  # an ingest holding the lock: serve what is there
+        click.echo(f"posts not built ({exc})", err=True)
+    finally:
+        db.close()
+
+
 @cli.command()
 @click.option("--db", "db_path", default="archive.db", show_default=True,
               type=click.Path(dir_okay=False), help="SQLite archive to serve")
@@ -177,6 +199,7 @@ def serve(db_path, host, port, open_browser, immutable):
     if not os.path.exists(db_path):
         raise click.ClickException(f"{db_path} does not exist: run `cableparse ingest` first")
     _describe_tags(db_path)
+    _build_posts(db_path)
     if immutable:
         # Immutable mode ignores the WAL file: fold it into the database first.
         db = sqlite_utils.Database(db_path)

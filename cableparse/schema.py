@@ -298,6 +298,31 @@ VIEWS: dict[str, str] = {
         "sum(paragraphs_added + paragraphs_removed + paragraphs_changed) as paragraphs_changed "
         "from version_diffs group by cable_id) as d on d.cable_id = v.cable_id"
     ),
+    # The citation graph, both directions by index: `where cable_id = ?` is what
+    # a cable cites, `where cited_id = ?` (idx_refs_target_id) is what cites it.
+    # Only references that name a cable; the others stay in refs with their text.
+    "citations": (
+        "select r.cable_id, r.position, r.label, r.raw, r.target_id as cited_id, "
+        "c.id is not null as cited_in_archive "
+        "from refs r left join cables c on c.id = r.target_id "
+        "where r.target_id is not null"
+    ),
+    # One row per origin with its place, for the map (datasette-cluster-map finds
+    # latitude/longitude). Counted from idx_cables_origin_paragraphs alone, so no
+    # cable row is read. `popup` is the plugin's marker popup; its link is
+    # relative to the view's page, so it works whatever the database is called.
+    "cable_origins": (
+        "select o.origin, p.kind, p.city, p.country, o.cables, o.paragraphs, "
+        "p.latitude, p.longitude, "
+        "json_object('title', o.origin, "
+        "'description', o.cables || case o.cables when 1 then ' cable' else ' cables' end "
+        "|| coalesce(' from ' || p.city || ', ' || p.country, ''), "
+        "'link', 'cables?origin=' || replace(replace(replace(replace(replace(o.origin, "
+        "'%', '%25'), '&', '%26'), '+', '%2B'), '#', '%23'), ' ', '+')) as popup "
+        "from (select origin, count(*) as cables, sum(paragraph_count) as paragraphs "
+        "from cables where origin is not null group by origin) as o "
+        "left join posts p on p.name = o.origin"
+    ),
 }
 
 

@@ -126,8 +126,9 @@ def test_ingest_writes_every_table(db):
     assert counts(db) == {
         "cables": 2, "cable_tags": 4, "tags": 3, "recipients": 4, "refs": 1,
         "sections": 2, "paragraphs": 6, "ingest_errors": 0, "cable_versions": 2, "offices": 0,
-        # derived tables, filled from real station names and version pairs
-        "posts": 0, "stations": 0, "unknown_stations": 0, "version_diffs": 0,
+        # derived: ingest builds posts (the origin, placed, and the two fake stations, which
+        # name no place and so are also unknown); version_diffs needs version pairs
+        "posts": 3, "stations": 2, "unknown_stations": 2, "version_diffs": 0,
     }
     assert db["refs"].get(("07CASABLANCA42", 1))["target_id"] == "06STATE1"
     assert db.journal_mode == "wal"

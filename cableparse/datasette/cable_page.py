@@ -1,4 +1,4 @@
-"""What the cable page shows: the cable's fields, addressees, references and paragraphs.
+"""What the cable page shows: the cable's fields, addressees, references, paragraphs, cited-by.
 
 Datasette's row page for `cables` is the cable page (templates/row.html), so
 links from other tables' `cable_id` land on it; this gathers what it shows.
@@ -49,11 +49,12 @@ async def cable_context(datasette, database: str, cable_id: str) -> dict | None:
     for r in refs:
         if r["archived"]:
             r["url"] = datasette.urls.row(database, "cables", tilde_encode(r["target_id"]))
+    # The citations view's other direction; a cable citing this one twice is listed once.
     cited_by = await _rows(
         datasette, database,
-        "select distinct c.id, c.created, c.origin, c.subject from refs r "
-        "join cables c on c.id = r.cable_id where r.target_id = ? order by c.created",
-        [cable_id])
+        "select c.id, c.created, c.origin, c.subject, group_concat(distinct v.label) as labels "
+        "from citations v join cables c on c.id = v.cable_id where v.cited_id = ? "
+        "group by c.id order by c.created, c.id", [cable_id])
     for c in cited_by:
         c["url"] = datasette.urls.row(database, "cables", tilde_encode(c["id"]))
     recipients = await _rows(

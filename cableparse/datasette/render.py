@@ -72,6 +72,10 @@ def render_cell(row, value, column, table, database, datasette):
                       f'{escape(value[:EXCERPT])}…</span>')
     if table is None and column == "snippet" and isinstance(value, str):
         return highlight(value)
+    if table == "citations" and column in ("cable_id", "cited_id") and isinstance(value, str):
+        return _citation_link(row, value, column, database, datasette)
+    if table == "cable_origins" and column == "popup" and isinstance(value, str):
+        return _popup_link(value)
     if table is None and column in ("cable_id", "citing_cable") and isinstance(value, str):
         url = datasette.urls.row(database, "cables", tilde_encode(value))
         keys = row.keys() if hasattr(row, "keys") else []
@@ -79,3 +83,23 @@ def render_cell(row, value, column, table, database, datasette):
             url += "#" + row["anchor"]
         return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
     return None
+
+
+def _citation_link(row, value, column, database, datasette):
+    """A view has no foreign keys for Datasette to link: link the cables the archive holds."""
+    keys = row.keys() if hasattr(row, "keys") else []
+    if column == "cited_id" and "cited_in_archive" in keys and not row["cited_in_archive"]:
+        return None
+    url = datasette.urls.row(database, "cables", tilde_encode(value))
+    return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+
+
+def _popup_link(value: str):
+    """The map's popup JSON (cable_origins.popup) as the link it holds, in the table below the map."""
+    try:
+        popup = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(popup, dict) or not popup.get("link"):
+        return None
+    return Markup(f'<a href="{escape(popup["link"])}">{escape(popup.get("description") or "cables")}</a>')
