@@ -26,6 +26,14 @@ def _tag_label(code: str) -> str:
     return f"{code} ({description})" if description else code
 
 
+def small_int(value: str):
+    """`value` as an int when it is a plain number of at most 9 digits, else None:
+    '²'.isdigit() is true but int('²') fails, and 20 digits overflow SQLite's integers."""
+    if value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return None
+
+
 def split_tags(value: str) -> list[str]:
     return [t.strip().upper() for t in value.split(",") if t.strip()]
 
@@ -53,7 +61,8 @@ def cable_filters(request, table: str) -> FilterArguments | None:
         for column in CABLE_COLUMNS:
             for i, value in enumerate(request.args.getlist(f"_cable_{column}")):
                 name = f"cc_{column}{i}"
-                params[name] = int(value) if column == "year" and value.isdigit() else value
+                number = small_int(value) if column == "year" else None
+                params[name] = value if number is None else number
                 wheres.append(f"[{key}] in (select id from cables where [{column}] = :{name})")
                 human.append(f'cable {column} is "{value}"')
     if not wheres:

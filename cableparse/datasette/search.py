@@ -11,15 +11,20 @@ from urllib.parse import urlencode
 
 from datasette.database import QueryInterrupted
 from datasette.utils import escape_fts, tilde_encode
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 
 from ..tagdict import describe
 from . import HIT_END, HIT_START
+from .filters import small_int
 from .render import highlight, paragraph_label
-from .site import first_archive
+from .site import first_archive, is_archive
 
 PAGE_SIZE = 20
 FACET_SIZE = 15
+# FTS5 ranks and snippets a row in time growing with the square of the query's
+# terms, and the SQL time limit can only stop a query between two rows: a 100 KB
+# query held a thread for many minutes. Longer searches are refused (400).
+MAX_QUERY = 1000  # characters
 # CROSS JOIN keeps the full-text match as the outer loop: left free, SQLite may
 # walk an index on a filter (classification = 'U') and run the match per row.
 FROM = ("from paragraphs_fts cross join paragraphs p on p.rowid = paragraphs_fts.rowid "
@@ -41,7 +46,8 @@ def _filters(args) -> tuple[list[str], dict, list[tuple[str, str]]]:
         value = args.get(name)
         if value:
             column = FACETS[name][1]
-            params[name] = int(value) if name == "year" and value.isdigit() else value
+            number = small_int(value) if name == "year" else None
+            params[name] = value if number is None else number
             wheres.append(f"{column} = :{name}")
             active.append((name, value))
     for i, tag in enumerate(args.getlist("tag")):
@@ -80,16 +86,27 @@ def _link(args, drop=(), add=()) -> str:
 
 async def search_context(datasette, request) -> dict:
     database = request.args.get("db") or first_archive(datasette)
+    if request.args.get("db") and not is_archive(datasette, database):
+        raise NotFound(f"No cable archive named {database}")
     args = request.args
-    q = (args.get("q") or "").strip()
+    q = (args.get("q") or "").replace("\x00", "").strip()  # FTS5 cannot quote a NUL
     context = {"q": q, "database": database, "results": [], "facets": [], "active": [],
-               "subjects": [], "total": 0, "error": None}
+               "subjects": [], "total": 0, "error": None, "status": 200}
     if not q or database is None:
+        return context
+    if len(q) > MAX_QUERY:
+        context.update(q=q[:MAX_QUERY], status=400,
+                       error=f"The search is too long: at most {MAX_QUERY:,} characters.")
+        return context
+    if not await datasette.get_database(database).table_exists("paragraphs_fts"):
+        # a first ingest builds the index at its end: until then, say so (not a 500)
+        context["error"] = ("The full-text index is not built yet: an ingest is loading "
+                            "the archive. Search again when it has finished.")
         return context
     wheres, params, active = _filters(args)
     params["q"] = escape_fts(q)
     where = " and ".join(["paragraphs_fts match :q"] + wheres)
-    page = max(int(args.get("page") or 1) if (args.get("page") or "1").isdigit() else 1, 1)
+    page = max(small_int(args.get("page") or "") or 1, 1)
     try:
         total = (await datasette.execute(
             database, f"select count(*) {FROM} where {where}", params)).rows[0][0]
@@ -134,13 +151,16 @@ async def search_context(datasette, request) -> dict:
 
 async def _subjects(datasette, database, q, args, cables_url) -> list[dict]:
     """Cables whose subject line matches, best first (origin, year and tag filters apply)."""
+    if not await datasette.get_database(database).table_exists("cables_fts"):
+        return []  # built just after paragraphs_fts, in its own transaction
     wheres, params = ["cables_fts match :q"], {"q": escape_fts(q)}
     if args.get("origin"):
         wheres.append("c.origin = :origin")
         params["origin"] = args.get("origin")
-    if (args.get("year") or "").isdigit():
+    year = small_int(args.get("year") or "")
+    if year is not None:
         wheres.append("c.year = :year")
-        params["year"] = int(args.get("year"))
+        params["year"] = year
     for i, tag in enumerate(args.getlist("tag")):
         wheres.append(f"c.id in (select cable_id from cable_tags where tag = :tag{i})")
         params[f"tag{i}"] = tag
@@ -159,4 +179,4 @@ async def _subjects(datasette, database, q, args, cables_url) -> list[dict]:
 async def search_page(datasette, request):
     context = await search_context(datasette, request)
     html = await datasette.render_template("cable_search.html", context, request=request)
-    return Response.html(html)
+    return Response.html(html, status=context["status"])

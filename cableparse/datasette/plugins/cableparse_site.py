@@ -35,13 +35,27 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/search$", search.search_page)]
+    # (?P<format>) is empty: Datasette's index view, used for non-archives, reads it
+    return [(r"^/-/search$", search.search_page), (r"^/(?P<format>)$", home.home_page)]
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    message = site.bad_request(exception)
+    if message is None:
+        return None  # Datasette's own handler
+    from datasette.handle_exception import handle_exception as datasette_handler
+    from datasette.utils.asgi import BadRequest
+
+    return datasette_handler(datasette, request, BadRequest(message))  # its page, with a 400
 
 
 @hookimpl
 def menu_links(datasette, actor, request):
-    if site.first_archive(datasette):
-        return [{"href": datasette.urls.path("/-/search"), "label": "Search the cables"}]
+    name = site.first_archive(datasette)
+    if name:
+        return [{"href": datasette.urls.path("/-/search"), "label": "Search the cables"},
+                {"href": datasette.urls.table(name, "cable_origins"), "label": "Map of cable origins"}]
     return None
 
 
