@@ -23,6 +23,7 @@ import sqlite_utils
 from .model import Cable, RawCable
 from .schema import CHILD_TABLES, FTS, TABLES, ensure_fts, ensure_schema
 from .tagdict import fill_tags
+from .versions import choose_current, record_diffs
 
 MAX_FAILURE_MESSAGES = 1000
 _CHUNK = 500  # ids per `IN (...)`, well under SQLite's variable limit
@@ -34,20 +35,24 @@ class Summary:
 
     ingested: int = 0  # new cables
     unchanged: int = 0  # same id, same text: skipped
-    replaced: int = 0  # same id, different text: rewritten
+    replaced: int = 0  # same id, different text of a later release: now the current one
+    kept: int = 0  # same id, different text of an earlier release: kept as a version
     failed: int = 0  # inputs that did not become a cable (see ingest_errors)
     problems: int = 0  # parse problems recorded for the cables written
     failures: list[str] = field(default_factory=list, repr=False)  # "source:line: message"
+    versioned: set = field(default_factory=set, repr=False)  # ids that gained a version
     timings: dict = field(default_factory=dict, repr=False)  # stage -> seconds (see ingest)
 
     @property
     def ok(self) -> int:
-        return self.ingested + self.unchanged + self.replaced
+        return self.ingested + self.unchanged + self.replaced + self.kept
 
     def line(self) -> str:
         return (
             f"ingested {self.ingested}, unchanged {self.unchanged}, "
-            f"replaced {self.replaced}, failed {self.failed} (see ingest_errors)"
+            f"replaced {self.replaced}, "
+            + (f"kept as earlier versions {self.kept}, " if self.kept else "")
+            + f"failed {self.failed} (see ingest_errors)"
         )
 
 
@@ -217,13 +222,23 @@ def _chunks(seq: list, size: int = _CHUNK):
         yield seq[i:i + size]
 
 
-def _existing_hashes(db: sqlite_utils.Database, ids: list[str]) -> dict[str, str]:
+def _existing(db: sqlite_utils.Database, ids: list[str]) -> dict[str, tuple[str, Optional[str]]]:
+    """id -> (content hash, release date) of the archived current version."""
     found = {}
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
-        for row in db.query(f"select id, content_hash from cables where id in ({marks})", chunk):
-            found[row["id"]] = row["content_hash"]
+        sql = f"select id, content_hash, released from cables where id in ({marks})"
+        for row in db.query(sql, chunk):
+            found[row["id"]] = (row["content_hash"], row["released"])
     return found
+
+
+def _arrival_is_current(current_released: Optional[str], new_released: Optional[str]) -> bool:
+    """Whether a new text replaces the current one in `cables`: versions.choose_current
+    decides (the later release date wins; an undated text never beats a dated one;
+    otherwise the later arrival wins)."""
+    old, new = {"released": current_released}, {"released": new_released}
+    return choose_current([old, new]) is new
 
 
 def _known_texts(db: sqlite_utils.Database, hashes: list[str]) -> dict[str, Optional[str]]:
@@ -419,8 +434,9 @@ def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
 
     with db.atomic():
         ids = {e.id if isinstance(e, _Known) else e["cables"][0]["id"] for e in entries}
-        stored = _existing_hashes(db, list(ids))
-        current = dict(stored)  # id -> hash as the archive will be after each step
+        stored = _existing(db, list(ids))
+        current = {cid: h for cid, (h, _) in stored.items()}  # id -> hash as the archive will be
+        released = {cid: r for cid, (_, r) in stored.items()}  # ... and its current release date
         pending: dict[str, dict[str, list[dict]]] = {}  # id -> rows to write; later wins
         superseded: list[dict] = []  # versions new in this batch but not current at its end
         for entry in entries:
@@ -432,10 +448,18 @@ def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
                 if err:
                     fail(err)
                     continue
-            cid, new_hash = entry["cables"][0]["id"], entry["cables"][0]["content_hash"]
+            row = entry["cables"][0]
+            cid, new_hash = row["id"], row["content_hash"]
             if current.get(cid) == new_hash and not (force and cid not in pending):
                 summary.unchanged += 1
                 continue
+            if cid in current and current[cid] != new_hash:
+                summary.versioned.add(cid)
+                if not _arrival_is_current(released[cid], row["released"]):
+                    # an earlier release than the text `cables` shows: a version beside it
+                    summary.kept += 1
+                    superseded.append(_version_row(row, row["header"], row["body"]))
+                    continue
             if cid in current:
                 summary.replaced += 1
             else:
@@ -443,7 +467,7 @@ def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
             if cid in pending and pending[cid]["cables"][0]["content_hash"] != new_hash:
                 old = pending[cid]["cables"][0]
                 superseded.append(_version_row(old, old["header"], old["body"]))
-            current[cid] = new_hash
+            current[cid], released[cid] = new_hash, row["released"]
             pending[cid] = entry
         replaced_ids = [cid for cid in pending if cid in stored]
         for chunk in _chunks(replaced_ids):
@@ -472,6 +496,17 @@ def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
         summary.problems += sum(len(rows["ingest_errors"]) for rows in pending.values())
         if errors:
             _insert_rows(db, "ingest_errors", errors, ignore=True)
+
+
+def record_version_diffs(db: sqlite_utils.Database, ids: Iterable[str]) -> int:
+    """Count what changed between the versions of `ids` (versions.record_diffs), and of
+    any cable whose versions have no counts yet: an ingest killed before this step
+    leaves such cables, and its re-run finds every text unchanged."""
+    missing = [r[0] for r in db.execute(
+        "select cable_id from cable_versions group by cable_id having count(*) > 1 "
+        "except select cable_id from version_diffs")]
+    todo = set(ids) | set(missing)
+    return record_diffs(db, sorted(todo)) if todo else 0
 
 
 def refresh_tag_counts(db: sqlite_utils.Database) -> None:
@@ -630,7 +665,8 @@ def ingest(
     fill_tags(db)  # kind and description of each code (tagdict.py)
     from .posts import build_posts
     build_posts(db)  # posts, stations and their places, rebuilt whole (posts.py)
-    timings["derived_tables"] = _clock() - t  # tag counts and descriptions, posts
+    record_version_diffs(db, summary.versioned)
+    timings["derived_tables"] = _clock() - t  # tag counts and descriptions, posts, version diffs
     if log is not None and not all(db[f"{table}_fts"].exists() for table in FTS):
         log("Building the full-text index (minutes for a full archive)")
     t = _clock()

@@ -162,6 +162,56 @@ def test_diff_json_is_plain_data(cairo):
     assert diff_json(db, "06CAIRO9999") is None
 
 
+def test_ingest_counts_the_changes(cairo):
+    """Ingest itself fills version_diffs for a cable that gained a version."""
+    db = cairo[0]
+    assert list(db.query("select * from cable_version_stats")) == [{
+        "cable_id": "06CAIRO3874", "versions": 2, "redactions_added": 1,
+        "redactions_lifted": 1, "paragraphs_changed": 2}]
+
+
+def test_the_latest_release_is_current_whatever_the_order(cairo):
+    """The later release ingested first, the earlier one after it: `cables` keeps
+    showing the later release; the earlier text is kept as a version beside it."""
+    _db, tmp, page, second = cairo
+    db = sqlite_utils.Database(tmp / "reversed.db")
+    summaries = []
+    for name, text in (("second.html", second), ("first.html", page)):
+        summary = ingest(db, read_bytes(str(tmp / name), text.encode("utf-8")))
+        summaries.append((summary.ingested, summary.replaced, summary.kept, summary.unchanged))
+    assert summaries == [(1, 0, 0, 0), (0, 0, 1, 0)]
+    cable = db["cables"].get("06CAIRO3874")
+    assert cable["released"] == "2011-09-01 00:00" and cable["source"].endswith("second.html")
+    assert MARK in db.execute(
+        "select text from paragraphs where cable_id = '06CAIRO3874' and number = 2").fetchone()[0]
+    rows = list(db.query("select released, current, body is not null as text_kept "
+                         "from cable_versions order by released"))
+    assert rows == [{"released": "2011-02-03 00:12", "current": 0, "text_kept": 1},
+                    {"released": "2011-09-01 00:00", "current": 1, "text_kept": 0}]
+    # the difference reads the same as when they came in release order
+    old, new = load_versions(db, "06CAIRO3874")
+    assert (old.released, new.released) == ("2011-02-03 00:12", "2011-09-01 00:00")
+    assert (diff_versions(old, new).redactions_added, diff_versions(old, new).redactions_lifted) == (1, 1)
+    assert db["version_diffs"].count == 1
+    # either text again: nothing changes
+    for name, text in (("first.html", page), ("second.html", second)):
+        assert ingest(db, read_bytes(str(tmp / name), text.encode("utf-8"))).unchanged == 1
+    assert (db["cable_versions"].count, db["version_diffs"].count) == (2, 1)
+
+
+def test_an_undated_text_never_replaces_a_release(cairo):
+    """A cables.csv row (no release date) arriving after the page stays a version."""
+    db, tmp, _page, second = cairo
+    before = db["cables"].get("06CAIRO3874")
+    edited = second.replace("A second activist", "Another activist").replace(
+        "2011-09-01 00:00</a>", "</a>")
+    summary = ingest(db, read_bytes(str(tmp / "undated.html"), edited.encode("utf-8")))
+    assert (summary.kept, summary.replaced) == (1, 0)
+    assert db.execute("select count(*) from cable_versions where released is null").fetchone()[0] == 1
+    assert db["cables"].get("06CAIRO3874")["content_hash"] == before["content_hash"]
+    assert db["cable_versions"].count == 3 and db["version_diffs"].count == 2
+
+
 def test_record_diffs_and_stats_view(cairo):
     db = cairo[0]
     assert record_diffs(db, ["06CAIRO3874"]) == 1
@@ -296,3 +346,42 @@ def test_page_mark_split_by_rewrapping_is_no_difference(shared):
     first, second = (next(read_bytes(name, text.encode())) for name, text in (("a", page), ("b", split)))
     diff = diff_texts(first.header, first.body, second.header, second.body, "09LONDON2357")
     assert diff.same, render(diff)
+
+
+def _cable_page(db_path, path: str) -> str:
+    """A page of the project's Datasette site, in process."""
+    import asyncio
+    import json
+
+    from datasette.app import Datasette
+
+    from cableparse.cli import METADATA
+    from cableparse.datasette import PLUGINS, TEMPLATES
+
+    ds = Datasette([str(db_path)], metadata=json.loads(METADATA.read_text()),
+                   template_dir=str(TEMPLATES), plugins_dir=str(PLUGINS))
+    response = asyncio.run(ds.client.get(path))
+    assert response.status_code == 200, response.text[:500]
+    return response.text
+
+
+def test_cable_page_shows_the_difference(cairo):
+    _db, tmp, _page, _second = cairo
+    old, new = load_versions(cairo[0], "06CAIRO3874")
+    page = _cable_page(tmp / "archive.db", "/archive/cables/06CAIRO3874")
+    assert '<a href="#versions">2 versions: what changed</a>' in page
+    section = page[page.index('<h2 id="versions">'):page.index('<h2 id="original">')]
+    assert f"From <code>{old.content_hash[:12]}</code> to <code>{new.content_hash[:12]}</code>" in section
+    assert "1 redaction added, 1 lifted;\n2 paragraphs changed, 0 paragraphs added, 0 paragraphs removed." in section
+    assert f'<li class="redaction-added">¶2: redaction added, hides “{HIDDEN}”</li>' in section
+    assert '<li class="redaction-lifted">¶3: redaction lifted, reveals “A second activist”</li>' in section
+    assert (f"…has referred an SSIS captain, <del>{HIDDEN}</del><ins>{MARK}</ins> , "
+            "to trial for the alleged…") in section
+    # the reverse pair, by hash prefixes in the URL
+    page = _cable_page(tmp / "archive.db", f"/archive/cables/06CAIRO3874?from={new.content_hash[:8]}"
+                       f"&to={old.content_hash[:8]}")
+    assert '<li class="redaction-added">¶3: redaction added, hides “A second activist”</li>' in page
+    # a hash that names no version: the default pair, and why
+    page = _cable_page(tmp / "archive.db", "/archive/cables/06CAIRO3874?to=zz")
+    assert "no version of 06CAIRO3874 with a hash starting &#39;zz&#39;" in page
+    assert '<li class="redaction-added">¶2: redaction added' in page

@@ -1,4 +1,5 @@
-"""What the cable page shows: the cable's fields, addressees, references, paragraphs, cited-by.
+"""What the cable page shows: the cable's fields, addressees, references, paragraphs,
+cited-by, and what changed between its versions.
 
 Datasette's row page for `cables` is the cable page (templates/row.html), so
 links from other tables' `cable_id` land on it; this gathers what it shows.
@@ -11,6 +12,7 @@ from urllib.parse import urlencode
 from datasette.utils import tilde_encode
 
 from ..tagdict import describe
+from ..versions import diff_json
 from .render import anchors, paragraph_label
 
 HEADER_FIELDS = [  # (column, label) in the order a cable's header reads
@@ -27,7 +29,33 @@ async def _rows(datasette, database, sql, params):
     return [dict(r) for r in (await datasette.execute(database, sql, params)).rows]
 
 
-async def cable_context(datasette, database: str, cable_id: str) -> dict | None:
+async def _versions(datasette, database: str, cable_id: str, args) -> dict | None:
+    """The versions and the difference between two of them (`?from=HASH&to=HASH`,
+    prefixes allowed; default the two latest), as `cableparse diff` gives it."""
+    def work(conn):
+        try:
+            return diff_json(conn, cable_id, args.get("from") or None, args.get("to") or None)
+        except LookupError as exc:  # a hash that names no version: the default pair, and why
+            data = diff_json(conn, cable_id)
+            if data is not None:
+                data["error"] = str(exc)
+            return data
+
+    data = await datasette.get_database(database).execute_fn(work)
+    if data is None:
+        return None
+    page = datasette.urls.row(database, "cables", tilde_encode(cable_id))
+    for v in data["versions"]:
+        v["short"] = v["hash"][:12]
+        v["role"] = "from" if v["hash"] == data["from"] else "to" if v["hash"] == data["to"] else ""
+    versions = data["versions"]
+    for older, newer in zip(versions, versions[1:]):
+        newer["compare_url"] = page + "?" + urlencode(
+            {"from": older["short"], "to": newer["short"]}) + "#versions"
+    return data
+
+
+async def cable_context(datasette, database: str, cable_id: str, args=None) -> dict | None:
     found = await _rows(datasette, database, "select * from cables where id = ?", [cable_id])
     if not found:
         return None
@@ -64,6 +92,9 @@ async def cable_context(datasette, database: str, cable_id: str) -> dict | None:
     counts = (await datasette.execute(database, (
         "select (select count(*) from cable_versions where cable_id = :id), "
         "(select count(*) from ingest_errors where cable_id = :id)"), {"id": cable_id})).rows[0]
+    versions = None
+    if counts[0] > 1:
+        versions = await _versions(datasette, database, cable_id, args or {})
     tags = []
     for code in json.loads(cable["tags"] or "[]"):
         kind, description = describe(code)
@@ -80,6 +111,7 @@ async def cable_context(datasette, database: str, cable_id: str) -> dict | None:
         "cited_by": cited_by,
         "paragraphs": paragraphs,
         "versions": counts[0],
+        "diff": versions,  # None with one version
         "problems": counts[1],
         "urls": {
             "versions": datasette.urls.table(database, "cable_versions")

@@ -70,7 +70,8 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                         "queries": list(queries.items())}
         if view_name == "row" and table == "cables" and site.is_archive(datasette, database):
             pks = request.url_vars.get("pks", "")
-            cable = await cable_page.cable_context(datasette, database, tilde_decode(pks))
+            cable = await cable_page.cable_context(datasette, database, tilde_decode(pks),
+                                                     request.args)
             return {"cable_page": cable} if cable else {}
         return {}
 
