@@ -44,7 +44,8 @@ class _Stripper:
         self.kept: list[str] = []
         self.where: list[int] = []
         self.first_rest: dict[int, str] = {}  # page number -> text glued to its header in section 1
-        self.inline = self._inline_pattern()
+        self.inline = None  # this cable's own inline page mark, compiled on first need
+        self.inline_built = False
 
     def _inline_pattern(self):
         """`STATION 0000NNNN 002 OF 005` inside a line, for this cable's own station:
@@ -58,9 +59,13 @@ class _Stripper:
         return page_mark_pattern(cable_id=self.cable_id, station=station)
 
     def _unglue(self, line: str) -> str:
-        if self.inline is None or " OF " not in line:
+        # The generic mark first: compiling the cable's own pattern costs more than
+        # parsing most cables, and most cables have no mark glued inside a line.
+        if " OF " not in line or not self.p["INLINE_PAGE_BREAK"].search(line):
             return line
-        return self.inline.sub(" ", line)
+        if not self.inline_built:
+            self.inline, self.inline_built = self._inline_pattern(), True
+        return line if self.inline is None else self.inline.sub(" ", line)
 
     def _is(self, name: str, line: str) -> bool:
         return bool(self.p[name].match(line + "\n"))

@@ -53,8 +53,10 @@ def _worker_init(parse) -> None:
         from .parser import parse_raw as parse
     _parse = parse
     try:  # build the grammar now, not inside the first task
-        from .grammar_loader import cable_parser
-        cable_parser()
+        from .grammar_loader import transforming_parser
+        from .transform import BodyTransformer, HeaderTransformer
+        transforming_parser(HeaderTransformer)
+        transforming_parser(BodyTransformer)
     except Exception:  # noqa: BLE001 - a custom `parse` may not need it
         pass
     # The parse makes many short-lived objects and no cycles worth collecting

@@ -14,7 +14,7 @@ from lark.exceptions import UnexpectedInput
 
 from . import fields
 from .furniture import strip_furniture
-from .grammar_loader import cable_parser
+from .grammar_loader import transforming_parser
 from .model import Cable, Metadata, ParseProblem, RawCable
 from .refs import parse_refs
 from .transform import BodyParts, BodyTransformer, HeaderParts, HeaderTransformer
@@ -22,8 +22,12 @@ from .transform import BodyParts, BodyTransformer, HeaderParts, HeaderTransforme
 _ID = re.compile(r"^(?P<yy>\d{2})(?P<station>[A-Z]+)(?P<num>\d+)")
 
 
-def _run(text: str, start: str):
-    return cable_parser().parse(text if text.endswith("\n") else text + "\n", start=start)
+def _run(text: str, start: str, transformer_class, line_of=None):
+    """The transformed parse: the Transformer runs inside the LALR parse, no tree is built."""
+    parser = transforming_parser(transformer_class)
+    if line_of is not None:
+        parser.options.transformer.line_of = line_of
+    return parser.parse(text if text.endswith("\n") else text + "\n", start=start)
 
 
 def _problem(part: str, err: UnexpectedInput, line_of) -> ParseProblem:
@@ -39,7 +43,7 @@ def parse_header(text: str, problems: list[ParseProblem]) -> HeaderParts:
     if not text.strip():
         return HeaderParts()
     try:
-        return HeaderTransformer().transform(_run(text, "header"))
+        return _run(text, "header", HeaderTransformer)
     except UnexpectedInput as err:
         problems.append(_problem("header", err, lambda n: n))
         return HeaderParts()
@@ -54,7 +58,7 @@ def parse_body(text: str, problems: list[ParseProblem], cable_id: Optional[str] 
         return where[n - 1] if 0 < n <= len(where) else n
 
     try:
-        return BodyTransformer(line_of).transform(_run(cleaned, "body"))
+        return _run(cleaned, "body", BodyTransformer, line_of)
     except UnexpectedInput as err:
         problems.append(_problem("body", err, line_of))
         return BodyParts()

@@ -15,6 +15,10 @@ from lark import Token, Transformer
 from . import fields
 from .model import Office, Paragraph, Recipient
 
+# The methods below touch tokens only through `.type`, `.line` and `str()`, so
+# lark-cython's own tokens (not `str` subclasses) can reach them (grammar_loader).
+NATIVE_TOKENS_OK = True
+
 _MARK = r"\(\s*(?:U|C|S|TS|SBU|FOUO|LOU|NF)(?:\s*//?\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)|(?:U|C|S|SBU)\)"
 _PARA_HEAD = re.compile(
     rf"^\s*¶?\s*(?P<num>\d{{1,3}})\s*[.)]?\s*(?P<mark>{_MARK})?\s*(?P<rest>.*)$", re.I | re.S)
@@ -74,13 +78,13 @@ class HeaderTransformer(Transformer):
         parts = HeaderParts()
         office_role = "info"
         for child in children:
-            if isinstance(child, Token) and child.type in ("ACTION_LINE", "OFFICE_INFO_LINE", "OFFICE_LINE"):
+            if getattr(child, "type", None) in ("ACTION_LINE", "OFFICE_INFO_LINE", "OFFICE_LINE"):
                 if child.type != "OFFICE_LINE":
                     office_role = "info" if child.type == "OFFICE_INFO_LINE" else "action"
                 for office, copies in _OFFICE.findall(str(child)):
                     parts.offices.append(Office(office_role, office, int(copies), len(parts.offices) + 1))
                 continue
-            if isinstance(child, Token) and child.type == "DRAFTING_LINE":
+            if getattr(child, "type", None) == "DRAFTING_LINE":
                 m = _DRAFTING.match(str(child))
                 if m and m.group(1) == "DRAFTED":
                     parts.drafted_by = parts.drafted_by or _clean(m.group(2))
@@ -153,7 +157,7 @@ def _split_glued(kind: str, text: str) -> list[tuple[str, str]]:
 class BodyTransformer(Transformer):
     """body tree -> BodyParts. `line_of` maps a parsed line to the user's line."""
 
-    def __init__(self, line_of: Callable[[int], int]):
+    def __init__(self, line_of: Callable[[int], int] = lambda n: n):
         super().__init__()
         self.line_of = line_of
 
@@ -191,7 +195,8 @@ class BodyTransformer(Transformer):
         return _flatten(children)
 
     def preamble(self, children):
-        return [("gap", None) if isinstance(c, Token) else c for c in children]
+        # a bare token here is a blank line (lark-cython's tokens are not `Token`s)
+        return [c if isinstance(c, (tuple, list)) else ("gap", None) for c in children]
 
     def paragraphs(self, children):
         return ("paragraphs", _flatten(children))

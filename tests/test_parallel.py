@@ -129,3 +129,35 @@ def test_chunks_keep_input_order_and_text(real_items):
     # the texts were left out on the way back and put back from the items
     assert [o["cables"][0]["body"] for o in outcomes] == [i.body for i in items]
     assert outcomes == expected
+
+
+def test_inline_transform_gives_what_the_tree_and_transformer_give(real_items):
+    """parse_header/parse_body run the Transformers inside the LALR parse (no tree);
+    on real cables that must read exactly what building the tree and then
+    transforming it reads, with plain Lark as the reference."""
+    from lark import Lark
+    from lark.exceptions import UnexpectedInput
+
+    from cableparse.furniture import strip_furniture
+    from cableparse.parser import normalise_id
+    from cableparse.transform import BodyTransformer, HeaderTransformer
+
+    reference = Lark(grammar_loader.grammar_text("cable.lark"), **grammar_loader._CABLE_OPTIONS)
+
+    def read(parse, text):
+        try:
+            return repr(parse(text if text.endswith("\n") else text + "\n"))
+        except UnexpectedInput as err:
+            return f"{type(err).__name__} at {err.line}:{err.column}"
+
+    compared = 0
+    for item in real_items[:240]:
+        body = strip_furniture(item.body, normalise_id(item.meta.id))[0]
+        for text, start, cls in ((item.header, "header", HeaderTransformer), (body, "body", BodyTransformer)):
+            if not text.strip():
+                continue
+            inline = grammar_loader.transforming_parser(cls)
+            assert read(lambda t: inline.parse(t, start=start), text) == read(
+                lambda t: cls().transform(reference.parse(t, start=start)), text), item.source
+            compared += 1
+    assert compared > 400
