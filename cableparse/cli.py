@@ -5,6 +5,7 @@ import dataclasses
 import json
 import os
 import pathlib
+import subprocess
 import sys
 import time
 
@@ -126,7 +127,7 @@ def parse(file, raw, nl):
 
 
 def datasette_args(db_path, host="127.0.0.1", port=8001, open_browser=False,
-                   immutable=False) -> list[str]:
+                   immutable=False, inspect_file=None) -> list[str]:
     """The `datasette serve` command line for the archive: metadata, templates, plugin, limits.
 
     README shows the same command for running `datasette` by hand.
@@ -139,9 +140,25 @@ def datasette_args(db_path, host="127.0.0.1", port=8001, open_browser=False,
              "--template-dir", str(TEMPLATES), "--plugins-dir", str(PLUGINS)]
     for name, value in SETTINGS.items():
         args += ["--setting", name, value]
+    if inspect_file:
+        args += ["--inspect-file", str(inspect_file)]
     if open_browser:
         args.append("--open")
     return args
+
+
+def inspect_file_for(db_path) -> str:
+    """`ARCHIVE.inspect.json`, made by `datasette inspect` when missing or older than the archive.
+
+    An immutable database's table counts come from this file, so the first page
+    a reader opens does not count millions of rows.
+    """
+    path = f"{db_path}.inspect.json"
+    if not os.path.exists(path) or os.path.getmtime(path) < os.path.getmtime(db_path):
+        click.echo(f"Counting rows for {path} (once per ingest)", err=True)
+        subprocess.run([sys.executable, "-m", "datasette", "inspect", db_path,
+                        "--inspect-file", path], check=True)
+    return path
 
 
 def _describe_tags(db_path) -> None:
@@ -193,21 +210,24 @@ def _build_posts(db_path) -> None:
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--open", "open_browser", is_flag=True, help="Open a browser")
 @click.option("--immutable", is_flag=True,
-              help="Serve as immutable (faster; only while no ingest writes to it)")
+              help="Serve as immutable with precomputed counts (faster; only while no ingest "
+                   "writes to it)")
 def serve(db_path, host, port, open_browser, immutable):
     """Browse and search the archive with Datasette (read-only): home page, search, cable pages."""
     if not os.path.exists(db_path):
         raise click.ClickException(f"{db_path} does not exist: run `cableparse ingest` first")
     _describe_tags(db_path)
     _build_posts(db_path)
+    inspect_file = None
     if immutable:
         # Immutable mode ignores the WAL file: fold it into the database first.
         db = sqlite_utils.Database(db_path)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
+        inspect_file = inspect_file_for(db_path)
     # Datasette opens a plain (mutable) database read-only (mode=ro) itself.
     # exec, not a child process: signals (Ctrl-C, kill) reach Datasette directly.
-    args = datasette_args(db_path, host, port, open_browser, immutable)
+    args = datasette_args(db_path, host, port, open_browser, immutable, inspect_file)
     os.execv(args[0], args)
 
 

@@ -12,7 +12,7 @@ CORPUS = SHARED / "corpus"
 @pytest.fixture(scope="session")
 def shared():
     if not SHARED.is_dir():
-        pytest.skip(f"real cables not found at {SHARED} (CI keeps ../shared beside the checkout)")
+        pytest.fail(f"real cables not found at {SHARED}: the tests read ../shared beside the checkout")
     return SHARED
 
 

@@ -6,7 +6,6 @@ parameter), so they pin the archive's behaviour independently of the grammar.
 from __future__ import annotations
 
 import json
-import pathlib
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -381,21 +380,9 @@ def test_serve_command_line(tmp_path):
     assert "--open" in args and "9000" in args
 
 
-SEED = pathlib.Path("/work/shared/seeds/07CASABLANCA42.page.txt")
+def test_cli_ingests_seed_page(shared, tmp_path):
+    from .conftest import SEED
 
-
-def _parser_available() -> bool:
-    try:
-        from cableparse.parser import parse_raw  # noqa: F401
-        from cableparse.sources import iter_inputs  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not (SEED.exists() and _parser_available()),
-                    reason="needs the real parser, sources and the seed page")
-def test_cli_ingests_seed_page(tmp_path):
     db_path = tmp_path / "archive.db"
     runner = CliRunner()
     result = runner.invoke(cli, ["ingest", str(SEED), "--db", str(db_path)])

@@ -81,7 +81,7 @@ cli(prog_name="cableparse")
 @pytest.fixture(scope="module")
 def inputs():
     if not CORPUS.is_dir():
-        pytest.skip(f"real cables not found at {SHARED}")
+        pytest.fail(f"real cables not found at {SHARED}: the tests read ../shared beside the checkout")
     return corpus_subset(EVERY)
 
 

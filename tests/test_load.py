@@ -87,7 +87,7 @@ def _file_digest(path: Path) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     if not CORPUS.is_dir():
-        pytest.skip(f"real cables not found at {SHARED}")
+        pytest.fail(f"real cables not found at {SHARED}: the tests read ../shared beside the checkout")
     tmp = tmp_path_factory.mktemp("load")
     markup = tmp / "markup.txt"
     markup.write_text(MARKUP_CABLE, encoding="utf-8")

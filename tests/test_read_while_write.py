@@ -43,7 +43,7 @@ select (select count(*) from cables) as cables,
 
 def test_pages_answer_and_no_cable_is_half_written_during_an_ingest(tmp_path):
     if not CORPUS.is_dir():
-        pytest.skip(f"real cables not found at {SHARED}")
+        pytest.fail(f"real cables not found at {SHARED}: the tests read ../shared beside the checkout")
     db = tmp_path / "archive.db"
     # The archive as `cableparse ingest` leaves it in its first second: tables, no
     # cable, no full-text index yet (built at the end of a first load).

@@ -58,7 +58,7 @@ def start_site(tmp_dir: Path) -> dict:
     if _SITE:
         return _SITE
     if not CORPUS.is_dir():
-        pytest.skip(f"real cables not found at {SHARED}")
+        pytest.fail(f"real cables not found at {SHARED}: the tests read ../shared beside the checkout")
     script = tmp_dir / "markup.txt"
     script.write_text(SCRIPT_CABLE, encoding="utf-8")
     db_path = tmp_dir / "site.db"
@@ -139,6 +139,32 @@ def test_serve_command_carries_the_site_configuration():
     settings = {args[i + 1]: args[i + 2] for i, a in enumerate(args) if a == "--setting"}
     assert settings == SETTINGS
     assert settings["suggest_facets"] == "off"
+
+
+def test_immutable_serving_counts_rows_once(tmp_path):
+    """`serve --immutable` gives Datasette an inspect file made from the archive."""
+    import json
+    import os
+
+    import sqlite_utils
+
+    from cableparse.archive import ingest
+    from cableparse.cli import inspect_file_for
+    from cableparse.sources import iter_inputs
+
+    from .conftest import SEED
+
+    db_path = str(tmp_path / "a.db")
+    db = sqlite_utils.Database(db_path)
+    ingest(db, iter_inputs([str(SEED)]))
+    db.close()
+    path = inspect_file_for(db_path)
+    counts = json.loads(open(path).read())["a"]["tables"]
+    assert counts["cables"]["count"] == 1 and counts["paragraphs"]["count"] == 50
+    os.utime(path, (1, 1))  # older than the archive: made again
+    assert inspect_file_for(db_path) == path and os.path.getmtime(path) > 1
+    args = datasette_args(db_path, immutable=True, inspect_file=path)
+    assert args[args.index("--inspect-file") + 1] == path
 
 
 # --- facets ----------------------------------------------------------------------------
@@ -365,7 +391,7 @@ def test_tag_dictionary_agrees_with_plusd_top_tags():
     """The most used codes of WikiLeaks' PlusD library: known, of the right kind, same meaning."""
     path = SHARED / "reference" / "plusd-top-tags.tsv"
     if not path.exists():
-        pytest.skip("reference data not found")
+        pytest.fail(f"{path} not found: the tests read ../shared beside the checkout")
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     assert len(rows) == 99  # the file's header line counts as its hundredth

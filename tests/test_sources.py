@@ -24,8 +24,7 @@ CORPUS = SHARED / "corpus"
 SEED = SHARED / "seeds" / "07CASABLANCA42.page.txt"
 CSV = CORPUS / "csv" / "wikileaks_aa.csv"
 
-pytestmark = pytest.mark.skipif(
-    not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS} (read-only test data)")
+pytestmark = pytest.mark.usefixtures("shared")  # fails clearly without ../shared
 
 
 def one(path: Path | str) -> RawCable | InputError:
