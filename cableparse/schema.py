@@ -84,6 +84,8 @@ TABLES: dict[str, dict] = {
             ("idx_cable_tags_tag_year", ["tag", "year"]),
             ("idx_cable_tags_tag_origin", ["tag", "origin"]),
             ("idx_cable_tags_tag_classification", ["tag", "classification"]),
+            # the classification facet over every row: 655 ms without it on the full release
+            ("idx_cable_tags_classification", ["classification"]),
             ("idx_cable_tags_origin", ["origin", "tag"]),
             ("idx_cable_tags_year", ["year", "tag"]),
         ],

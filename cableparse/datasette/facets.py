@@ -108,7 +108,8 @@ class TagFacet(_CrossFacet):
 
     def _sql(self, config, limit):
         key = escape_sqlite(CABLE_KEY[self.table])
-        if self._unfiltered() and self.table == "cables":
+        # cable_tags has one row per cable and tag, so unfiltered its tag counts are tags.cables
+        if self._unfiltered() and self.table in ("cables", "cable_tags"):
             return (f"select code as value, cables as count from tags where cables > 0 "
                     f"order by count desc, value limit {limit}")
         if self._unfiltered() and self.table == "paragraphs":
