@@ -375,7 +375,7 @@ def test_cable_page_shows_the_difference(cairo):
     assert "1 redaction added, 1 lifted;\n2 paragraphs changed, 0 paragraphs added, 0 paragraphs removed." in section
     assert f'<li class="redaction-added">¶2: redaction added, hides “{HIDDEN}”</li>' in section
     assert '<li class="redaction-lifted">¶3: redaction lifted, reveals “A second activist”</li>' in section
-    assert (f"…has referred an SSIS captain, <del>{HIDDEN}</del><ins>{MARK}</ins> , "
+    assert (f"…has referred an SSIS captain, <del>{HIDDEN}</del><ins>{MARK}</ins>, "
             "to trial for the alleged…") in section
     # the reverse pair, by hash prefixes in the URL
     page = _cable_page(tmp / "archive.db", f"/archive/cables/06CAIRO3874?from={new.content_hash[:8]}"
