@@ -498,6 +498,34 @@ def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
             _insert_rows(db, "ingest_errors", errors, ignore=True)
 
 
+_DERIVED_KEY = "derived_tables_built_for"
+
+
+def _archive_state(db: sqlite_utils.Database) -> str:
+    """A cheap fingerprint of what the derived tables are built from: the rows of
+    cables and cable_versions (count, last rowid, and the last cable's hash, since
+    a replaced last row can take its old rowid again)."""
+    row = db.execute(
+        "select (select count(*) from cables), (select max(rowid) from cables), "
+        "(select content_hash from cables order by rowid desc limit 1), "
+        "(select count(*) from cable_versions), (select max(rowid) from cable_versions)").fetchone()
+    return json.dumps(list(row))
+
+
+def _derived_state(db: sqlite_utils.Database) -> Optional[str]:
+    """The fingerprint the derived tables were last built for: None when never, or
+    when an ingest was killed after writing cables and before building them."""
+    row = db.execute("select value from ingest_state where name = ?", [_DERIVED_KEY]).fetchone()
+    return row[0] if row else None
+
+
+def _save_derived_state(db: sqlite_utils.Database, state: str) -> None:
+    with db.atomic():
+        db.execute("insert into ingest_state (name, value, updated) values (?, ?, ?) "
+                   "on conflict(name) do update set value = excluded.value, updated = excluded.updated",
+                   [_DERIVED_KEY, state, _now()])
+
+
 def record_version_diffs(db: sqlite_utils.Database, ids: Iterable[str]) -> int:
     """Count what changed between the versions of `ids` (versions.record_diffs), and of
     any cable whose versions have no counts yet: an ingest killed before this step
@@ -661,11 +689,14 @@ def ingest(
         ensure_schema(db)  # creates the indexes left out during the load
         timings["indexes"] = _clock() - t
     t = _clock()
-    refresh_tag_counts(db)
-    fill_tags(db)  # kind and description of each code (tagdict.py)
-    from .posts import build_posts
-    build_posts(db)  # posts, stations and their places, rebuilt whole (posts.py)
-    record_version_diffs(db, summary.versioned)
+    state = _archive_state(db)
+    if force or state != _derived_state(db):
+        refresh_tag_counts(db)
+        fill_tags(db)  # kind and description of each code (tagdict.py)
+        from .posts import build_posts
+        build_posts(db)  # posts, stations and their places, rebuilt whole (posts.py)
+        record_version_diffs(db, summary.versioned)
+        _save_derived_state(db, state)
     timings["derived_tables"] = _clock() - t  # tag counts and descriptions, posts, version diffs
     if log is not None and not all(db[f"{table}_fts"].exists() for table in FTS):
         log("Building the full-text index (minutes for a full archive)")

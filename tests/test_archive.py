@@ -128,6 +128,7 @@ def test_ingest_writes_every_table(db):
         # derived: ingest builds posts (the origin, placed, and the two fake stations, which
         # name no place and so are also unknown); version_diffs needs version pairs
         "posts": 3, "stations": 2, "unknown_stations": 2, "version_diffs": 0,
+        "ingest_state": 1,  # what the derived tables were built for
     }
     assert db["refs"].get(("07CASABLANCA42", 1))["target_id"] == "06STATE1"
     assert db.journal_mode == "wal"
@@ -147,6 +148,28 @@ def test_reingest_is_a_no_op(db):
     assert counts(db) == before
     assert before["ingest_errors"] == 3
     assert list(db.query("select * from ingest_errors order by id")) == errors_before
+
+
+def test_derived_tables_are_rebuilt_only_when_the_cables_changed(db, monkeypatch):
+    """Posts and tag descriptions take ~30 s on the full release: an ingest that
+    changed nothing skips them, and one killed before them leaves no stale tables."""
+    import cableparse.posts
+
+    builds = []
+    real = cableparse.posts.build_posts
+    monkeypatch.setattr(cableparse.posts, "build_posts", lambda d: builds.append(1) or real(d))
+    ingest(db, [raw_cable("07A1", BODY_A)], parse=fake_parse)
+    ingest(db, [raw_cable("07A1", BODY_A)], parse=fake_parse)  # unchanged
+    assert len(builds) == 1
+    ingest(db, [raw_cable("07A1", BODY_A + "\n3. (U) new")], parse=fake_parse)  # replaced
+    assert len(builds) == 2
+    assert db["cable_tags"].count == 2 and db["tags"].get("KTIP")["cables"] == 1
+    # an ingest killed after its last batch: cables written, derived tables not
+    db.execute("delete from ingest_state")
+    db.execute("delete from tags")
+    ingest(db, [raw_cable("07A1", BODY_A + "\n3. (U) new")], parse=fake_parse)  # all unchanged
+    assert len(builds) == 3
+    assert db["tags"].get("KTIP")["cables"] == 1
 
 
 def test_reingest_does_not_parse_archived_text(db):

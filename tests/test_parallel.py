@@ -13,7 +13,7 @@ from cableparse.parallel import AutoParsers, InlineParsers, parsers
 from cableparse.sources import iter_inputs
 
 # Columns that record when, not what.
-_CLOCK_COLUMNS = {"first_seen"}
+_CLOCK_COLUMNS = {"first_seen", "updated"}
 
 
 def _dump(db: sqlite_utils.Database) -> dict:
