@@ -28,8 +28,9 @@ TIMESTAMP_COLUMNS = {"first_seen", "updated"}  # when a row was written: differs
 
 def corpus_subset(every: int) -> list[str]:
     """Every `every`-th viewer page, the pages of the cables also in the text and CSV
-    folders (a CSV row and a page of one cable differ: two versions, the later replaces
-    the earlier), and the text, CSV and PlusD folders: real inputs of every format."""
+    folders (a CSV row and a page of one cable differ: two versions, and the page, a
+    dated release, is the one shown), and the text, CSV and PlusD folders: real inputs
+    of every format."""
     pages = sorted((CORPUS / "pages").glob("*.html"))
     csv_text = "\n".join(p.read_text(encoding="utf-8") for p in (CORPUS / "csv").glob("*.csv"))
     twins = {p.stem for p in (CORPUS / "text").glob("*.txt")}

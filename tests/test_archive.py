@@ -193,7 +193,7 @@ def test_reingest_does_not_parse_archived_text(db):
 
 
 def test_two_texts_of_one_cable_are_both_kept_and_reingest_is_a_no_op(db):
-    """Like a cables.csv row and a page of the same cable: new text becomes current,
+    """Like two undated texts of the same cable (no release date: the last ingested is shown):
     a text already archived is unchanged, and no text is lost."""
     ingest(db, [raw_cable("07A1", BODY_A)], parse=fake_parse)
     summary = ingest(db, [raw_cable("07A1", BODY_B), raw_cable("07A1", BODY_A)], parse=fake_parse)
