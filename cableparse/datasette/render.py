@@ -50,12 +50,16 @@ def paragraph_label(number, sub) -> str:
 
 
 def tag_links(datasette, database: str, tags) -> Markup:
+    """Each tag as a link to the cables sharing it, its meaning as the title.
+
+    Runs for every row of a cables page: the table's URL is made once per cell.
+    """
+    base = escape(datasette.urls.table(database, "cables") + "?_tag=")
     parts = []
     for code in tags:
         _kind, description = describe(code)
-        url = datasette.urls.table(database, "cables") + "?" + urllib.parse.urlencode({"_tag": code})
         title = f' title="{escape(description)}"' if description else ""
-        parts.append(f'<a href="{escape(url)}"{title}>{escape(code)}</a>')
+        parts.append(f'<a href="{base}{escape(urllib.parse.quote_plus(str(code)))}"{title}>{escape(code)}</a>')
     return Markup(" ".join(parts))
 
 
