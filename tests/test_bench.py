@@ -45,3 +45,5 @@ def test_bench_small_scale_reports_every_stage(shared, tmp_path):
         assert query["status"] == [200], (name, query)
         assert query["median_ms"] > 0
     assert "parse / floor" in results["table"]
+    machine = results["machine"]
+    assert machine["speed_probe_s_at_start"] > 0 and machine["speed_probe_s_at_end"] > 0
