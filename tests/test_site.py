@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import csv
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -25,6 +23,7 @@ from cableparse.cli import datasette_args
 from cableparse.datasette import PLUGINS, SETTINGS, TEMPLATES
 
 from .conftest import CORPUS, SHARED
+from .live import serve, stop
 
 SCRIPT_CABLE = """R 011200Z JAN 09
 FM AMEMBASSY ATLANTIS
@@ -47,12 +46,6 @@ SCRIPT_ID = "09ATLANTIS99"
 _SITE: dict = {}  # one archive and server for this module and test_browser.py
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_site(tmp_dir: Path) -> dict:
     """Ingest the corpus (and the markup cable) and serve it; reused once started."""
     if _SITE:
@@ -65,35 +58,13 @@ def start_site(tmp_dir: Path) -> dict:
     subprocess.run(
         [sys.executable, "-m", "cableparse", "ingest", str(CORPUS), str(SHARED / "seeds"),
          str(script), "--db", str(db_path), "-q"], check=True)
-    port = _free_port()
-    log = open(tmp_dir / "serve.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cableparse", "serve", "--db", str(db_path), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):  # bounded wait for the server to answer
-        try:
-            if httpx.get(f"{base}/-/versions.json").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.25)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start")
-    if proc.poll() is not None:
-        pytest.fail((tmp_dir / "serve.log").read_text())
+    proc, base = serve(db_path, tmp_dir / "serve.log")
     _SITE.update(base=base, db=db_path, proc=proc, name="site")
     return _SITE
 
 
 def stop_site() -> None:
-    proc = _SITE.get("proc")
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        proc.wait(timeout=30)
+    stop(_SITE.get("proc"), timeout=30)
     _SITE.clear()
 
 
