@@ -81,21 +81,30 @@ def render_cell(row, value, column, table, database, datasette):
     if table == "cable_origins" and column == "popup" and isinstance(value, str):
         return _popup_link(value)
     if table is None and column in ("cable_id", "citing_cable") and isinstance(value, str):
-        url = datasette.urls.row(database, "cables", tilde_encode(value))
-        keys = row.keys() if hasattr(row, "keys") else []
-        if column == "cable_id" and "anchor" in keys and row["anchor"]:
-            url += "#" + row["anchor"]
-        return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+        anchor = _column(row, "anchor") if column == "cable_id" else None
+        return _cable_link(datasette, database, value, anchor)
     return None
+
+
+def _column(row, name, default=None):
+    """`row[name]`, or `default` when the row (a query's) has no such column."""
+    keys = row.keys() if hasattr(row, "keys") else []
+    return row[name] if name in keys else default
+
+
+def _cable_link(datasette, database: str, cable_id: str, anchor=None) -> Markup:
+    """A link to the cable's page (and to a paragraph of it, with `anchor`)."""
+    url = datasette.urls.row(database, "cables", tilde_encode(cable_id))
+    if anchor:
+        url += "#" + anchor
+    return Markup(f'<a href="{escape(url)}">{escape(cable_id)}</a>')
 
 
 def _citation_link(row, value, column, database, datasette):
     """A view has no foreign keys for Datasette to link: link the cables the archive holds."""
-    keys = row.keys() if hasattr(row, "keys") else []
-    if column == "cited_id" and "cited_in_archive" in keys and not row["cited_in_archive"]:
+    if column == "cited_id" and not _column(row, "cited_in_archive", True):
         return None
-    url = datasette.urls.row(database, "cables", tilde_encode(value))
-    return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+    return _cable_link(datasette, database, value)
 
 
 def _popup_link(value: str):
