@@ -34,6 +34,13 @@ def small_int(value: str):
     return None
 
 
+def year_value(value: str):
+    """A year filter's parameter: an int, as the column holds, when `value` is a plain
+    small number; else the text itself, which matches no cable (never an error)."""
+    number = small_int(value)
+    return value if number is None else number
+
+
 def split_tags(value: str) -> list[str]:
     return [t.strip().upper() for t in value.split(",") if t.strip()]
 
@@ -61,8 +68,7 @@ def cable_filters(request, table: str) -> FilterArguments | None:
         for column in CABLE_COLUMNS:
             for i, value in enumerate(request.args.getlist(f"_cable_{column}")):
                 name = f"cc_{column}{i}"
-                number = small_int(value) if column == "year" else None
-                params[name] = value if number is None else number
+                params[name] = year_value(value) if column == "year" else value
                 wheres.append(f"[{key}] in (select id from cables where [{column}] = :{name})")
                 human.append(f'cable {column} is "{value}"')
     if not wheres:

@@ -18,7 +18,7 @@ from datasette.utils.asgi import NotFound, Response
 
 from ..tagdict import describe
 from . import HIT_END, HIT_START
-from .filters import small_int
+from .filters import small_int, year_value
 from .render import highlight, paragraph_label
 from .site import first_archive, is_archive
 
@@ -49,8 +49,7 @@ def _filters(args) -> tuple[list[str], dict, list[tuple[str, str]]]:
         value = args.get(name)
         if value:
             column = FACETS[name][1]
-            number = small_int(value) if name == "year" else None
-            params[name] = value if number is None else number
+            params[name] = year_value(value) if name == "year" else value
             wheres.append(f"{column} = :{name}")
             active.append((name, value))
     for i, tag in enumerate(args.getlist("tag")):
