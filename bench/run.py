@@ -303,8 +303,8 @@ def stage_parse(path: Path, jobs: int) -> dict:
 def prefix_csv(path: Path, n: int) -> Path:
     """The first n records of a cables.csv, as a file of their own (kept beside it)."""
     out = path.with_name(f"cables-first-{n}.csv")
-    if out.exists():
-        return out
+    if out.exists() and out.stat().st_mtime >= path.stat().st_mtime:
+        return out  # cut from this cables.csv, not from one a rebuilt corpus replaced
     start = re.compile(rb'"\d+","\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}","')
     seen = 0
     with open(path, "rb") as src, open(out.with_suffix(".tmp"), "wb") as dst:
@@ -479,8 +479,9 @@ def table(r: dict) -> str:
         rows.append((what, value, note))
 
     c = r["corpus"]
-    add("corpus", f"{c['cables']:,} cables", f"{_fmt_bytes(c['text_bytes'])} raw text, "
-        f"cables.csv {_fmt_bytes(c['csv_bytes'])}, {c['files_written']:,} files")
+    if c:
+        add("corpus", f"{c['cables']:,} cables", f"{_fmt_bytes(c['text_bytes'])} raw text, "
+            f"cables.csv {_fmt_bytes(c['csv_bytes'])}, {c['files_written']:,} files")
     si = r.get("stage_input")
     if si and si["cables"] < c["cables"]:
         add("read/floor/parse stages on", f"{si['cables']:,} cables", f"the first {_fmt_bytes(si['bytes'])} of cables.csv")
@@ -556,16 +557,22 @@ def main(argv=None) -> dict:
     corpus_dir = out / f"corpus-{args.cables}-{args.seed}"
     results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args) | {"out": str(out)},
                      "machine": machine()}
-    log(f"building the corpus in {corpus_dir}")
-    t = time.perf_counter()
-    results["corpus"] = corpus.build(corpus_dir, args.cables, files, args.seed, log=log)
-    results["corpus"]["build_s"] = time.perf_counter() - t
     csv_path = corpus_dir / "cables.csv"
     stage_path = csv_path
-    if args.stage_cables and args.stage_cables < args.cables:
-        stage_path = prefix_csv(csv_path, args.stage_cables)
-    results["stage_input"] = {"path": str(stage_path), "bytes": stage_path.stat().st_size,
-                              "cables": min(args.stage_cables or args.cables, args.cables)}
+    if {"read", "floor", "parse", "ingest"} <= set(args.skip):
+        # the site alone, on the archive the last run left: no corpus is read, none is
+        # (re)built whatever --files says; the table names the one the archive came from
+        manifest = corpus_dir / "manifest.json"
+        results["corpus"] = json.loads(manifest.read_text()) if manifest.exists() else {}
+    else:
+        log(f"building the corpus in {corpus_dir}")
+        t = time.perf_counter()
+        results["corpus"] = corpus.build(corpus_dir, args.cables, files, args.seed, log=log)
+        results["corpus"]["build_s"] = time.perf_counter() - t
+        if args.stage_cables and args.stage_cables < args.cables:
+            stage_path = prefix_csv(csv_path, args.stage_cables)
+        results["stage_input"] = {"path": str(stage_path), "bytes": stage_path.stat().st_size,
+                                  "cables": min(args.stage_cables or args.cables, args.cables)}
     if "read" not in args.skip:
         log(f"read ({stage_path.name})")
         results["read"] = stage_read(stage_path)
