@@ -11,7 +11,8 @@ CORPUS = SHARED / "corpus"
 
 @pytest.fixture(scope="session")
 def shared():
-    if not SHARED.is_dir():
+    """../shared, or a failure that says where the real cables were looked for."""
+    if not CORPUS.is_dir():
         pytest.fail(f"real cables not found at {SHARED}: the tests read ../shared beside the checkout")
     return SHARED
 

@@ -43,7 +43,7 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):  # the same server as test_site.py's, started by whichever runs first
+def site(shared, tmp_path_factory):  # the same server as test_site.py's, started by whichever runs first
     yield start_site(tmp_path_factory.mktemp("site"))
     stop_site()
 

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CORPUS, SHARED
 from .live import archive_state, cableparse, check_consistent, corpus_subset, count_cables, start, stop
 
 BATCH = 25  # cables per transaction: ~8 commits over the subset, so kill points differ
@@ -79,9 +78,7 @@ cli(prog_name="cableparse")
 
 
 @pytest.fixture(scope="module")
-def inputs():
-    if not CORPUS.is_dir():
-        pytest.fail(f"real cables not found at {SHARED}: the tests read ../shared beside the checkout")
+def inputs(shared):
     return corpus_subset(EVERY)
 
 

@@ -31,7 +31,6 @@ import pytest
 
 from cableparse.cli import datasette_args
 
-from .conftest import CORPUS, SHARED
 from .live import archive_state, cableparse, corpus_subset, serve, start, stop
 
 CLIENTS = 8
@@ -85,9 +84,7 @@ def _file_digest(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    if not CORPUS.is_dir():
-        pytest.fail(f"real cables not found at {SHARED}: the tests read ../shared beside the checkout")
+def site(shared, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("load")
     markup = tmp / "markup.txt"
     markup.write_text(MARKUP_CABLE, encoding="utf-8")

@@ -17,12 +17,11 @@ import re
 import time
 
 import httpx
-import pytest
 import sqlite_utils
 
 from cableparse.schema import ensure_schema
 
-from .conftest import CORPUS, SHARED
+from .conftest import CORPUS
 from .live import cableparse, check_consistent, count_cables, serve, start, stop
 
 BATCH = 10  # small transactions: many commits to read between
@@ -41,9 +40,7 @@ select (select count(*) from cables) as cables,
 """
 
 
-def test_pages_answer_and_no_cable_is_half_written_during_an_ingest(tmp_path):
-    if not CORPUS.is_dir():
-        pytest.fail(f"real cables not found at {SHARED}: the tests read ../shared beside the checkout")
+def test_pages_answer_and_no_cable_is_half_written_during_an_ingest(shared, tmp_path):
     db = tmp_path / "archive.db"
     # The archive as `cableparse ingest` leaves it in its first second: tables, no
     # cable, no full-text index yet (built at the end of a first load).
