@@ -12,21 +12,15 @@ from cableparse.model import RawCable
 from cableparse.parallel import AutoParsers, InlineParsers, parsers
 from cableparse.sources import iter_inputs
 
-# Columns that record when, not what.
-_CLOCK_COLUMNS = {"first_seen", "updated"}
+from .live import archive_state
 
 
-def _dump(db: sqlite_utils.Database) -> dict:
-    out = {}
-    for table in db.table_names():
-        if "_fts" in table:
-            continue
-        columns = [c for c in db[table].columns_dict if c not in _CLOCK_COLUMNS]
-        cols = ", ".join(f"[{c}]" for c in columns)
-        out[table] = db.execute(f"select {cols} from [{table}] order by {cols}").fetchall()
-    out["fts"] = db.execute(
+def _dump(db: sqlite_utils.Database, path) -> dict:
+    """The archive as live.archive_state compares it (timestamps left out), and one search."""
+    state = archive_state(path)
+    state["fts"] = db.execute(
         "select rowid from paragraphs_fts where paragraphs_fts match 'embassy' order by rowid").fetchall()
-    return out
+    return state
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +34,13 @@ def real_items(shared):
 def test_parallel_ingest_writes_what_one_process_writes(tmp_path, real_items):
     dumps, summaries = [], []
     for jobs in (1, 2):
-        db = sqlite_utils.Database(tmp_path / f"jobs{jobs}.db")
+        path = tmp_path / f"jobs{jobs}.db"
+        db = sqlite_utils.Database(path)
         summary = ingest(db, iter(real_items), batch_size=40, jobs=jobs)
         summaries.append((summary.ingested, summary.unchanged, summary.replaced, summary.failed))
         assert summary.timings["jobs"] == jobs
         assert summary.timings["parse_cpu"] > 0
-        dumps.append(_dump(db))
+        dumps.append(_dump(db, path))
         db.close()
     assert summaries[0] == summaries[1]
     assert summaries[0][1] == 40  # the repeated texts
