@@ -20,7 +20,6 @@ import bisect
 import csv
 import gzip
 import json
-import os
 import random
 import re
 import sys
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cableparse.model import RawCable  # noqa: E402
-from cableparse.sources import iter_inputs  # noqa: E402
+from cableparse.readers import iter_inputs  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()

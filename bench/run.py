@@ -103,7 +103,7 @@ def machine() -> dict:
         "load_average_at_start": os.getloadavg(), "speed_probe_s_at_start": speed_probe(),
     }
     try:
-        from cableparse.grammar_loader import backend
+        from cableparse.parsing.grammar import backend
         info["lark_backend"] = backend()
     except Exception as exc:  # noqa: BLE001
         info["lark_backend"] = f"unavailable: {exc}"
@@ -186,7 +186,7 @@ def _cpu_children() -> float:
 def stage_read(path: Path) -> dict:
     """The bytes alone, then records through cableparse's CSV reader."""
     from cableparse.model import RawCable
-    from cableparse.sources import iter_inputs
+    from cableparse.readers import iter_inputs
 
     t, c = time.perf_counter(), time.process_time()
     size = 0
@@ -252,9 +252,9 @@ def stage_parse(path: Path, jobs: int) -> dict:
     """Every record of `path` parsed (and turned into rows), nothing written."""
     from collections import deque
 
+    from cableparse.archive.pool import parsers
     from cableparse.model import RawCable
-    from cableparse.parallel import parsers
-    from cableparse.sources import iter_inputs
+    from cableparse.readers import iter_inputs
 
     t0, c0 = time.perf_counter(), time.process_time()
     cables = failed = 0

@@ -1,10 +1,14 @@
-"""Command line: `cableparse ingest|parse|serve`, shaped like the *-to-sqlite tools."""
+"""Command line: `cableparse ingest|parse|serve|migrate|diff`, shaped like the *-to-sqlite tools.
+
+Each command only wires click to the package: reading is `readers`, parsing
+`parsing`, writing `archive`, the site `site` (a Datasette plugin).
+"""
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
-import pathlib
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,14 +16,17 @@ import time
 import click
 import sqlite_utils
 
+from .archive import ingest as run_ingest
+from .archive.migrations import migrate as run_migrations
+from .archive.migrations import pending as pending_migrations
+from .archive.versions import diff_json, diff_versions, load_versions, pick_pair, render
 from .model import RawCable
-
-METADATA = pathlib.Path(__file__).parent / "datasette" / "metadata.json"
+from .parsing import parse_raw
+from .readers import iter_inputs
+from .site.settings import SETTINGS
 
 
 def _iter_inputs(paths, stdin=None):
-    from .sources import iter_inputs  # imported late so `serve` works without it
-
     if stdin is None and "-" in paths:
         stdin = click.get_binary_stream("stdin")
     return iter_inputs(list(paths), stdin=stdin)
@@ -61,8 +68,6 @@ def ingest(paths, db_path, batch_size, force, jobs, timings_path, quiet):
     table. Exits 1 only when nothing at all could be ingested. Parsing runs on
     every core; memory stays the same whatever the size of the input.
     """
-    from .archive import ingest as run_ingest
-
     db = sqlite_utils.Database(db_path)
     try:
         items = _iter_inputs(paths)
@@ -105,8 +110,6 @@ def ingest(paths, db_path, batch_size, force, jobs, timings_path, quiet):
 @click.option("--nl", is_flag=True, help="One JSON object per line instead of an array")
 def parse(file, raw, nl):
     """Print the cable(s) parsed from FILE (or -) as JSON, for scripts and debugging."""
-    from .parser import parse_raw
-
     cables, failed = [], False
     for item in _iter_inputs([file]):
         if not isinstance(item, RawCable):
@@ -128,16 +131,14 @@ def parse(file, raw, nl):
 
 def datasette_args(db_path, host="127.0.0.1", port=8001, open_browser=False,
                    immutable=False, inspect_file=None) -> list[str]:
-    """The `datasette serve` command line for the archive: metadata, templates, plugin, limits.
+    """The `datasette serve` command line for the archive: only the settings.
 
-    README shows the same command for running `datasette` by hand.
+    Templates, metadata and hooks come from the cableparse plugin, which
+    Datasette loads by its entry point; README shows the same command by hand.
     """
-    from .datasette import PLUGINS, SETTINGS, TEMPLATES
-
     args = [sys.executable, "-m", "datasette", "serve"]
     args += ["-i", db_path] if immutable else [db_path]
-    args += ["--host", host, "--port", str(port), "--metadata", str(METADATA),
-             "--template-dir", str(TEMPLATES), "--plugins-dir", str(PLUGINS)]
+    args += ["--host", host, "--port", str(port)]
     for name, value in SETTINGS.items():
         args += ["--setting", name, value]
     if inspect_file:
@@ -161,46 +162,32 @@ def inspect_file_for(db_path) -> str:
     return path
 
 
-def _describe_tags(db_path) -> None:
-    """Describe the tags of an archive ingested before tagdict existed (best effort)."""
-    import sqlite3
-
-    from .schema import ensure_schema
-    from .tagdict import fill_tags
-
+@cli.command()
+@click.option("--db", "db_path", default="archive.db", show_default=True,
+              type=click.Path(dir_okay=False), help="SQLite archive to bring up to date")
+def migrate(db_path):
+    """Bring an archive made by an older cableparse up to date (ingest does this too)."""
+    if not os.path.exists(db_path):
+        raise click.ClickException(f"{db_path} does not exist: run `cableparse ingest` first")
     db = sqlite_utils.Database(db_path)
     try:
-        tags = db["tags"]
-        if tags.exists() and ("paragraphs" not in tags.columns_dict or db.execute(
-                "select count(*) from tags where paragraphs is null").fetchone()[0]):
-            ensure_schema(db)  # adds tags.paragraphs
-            fill_tags(db)
-    except sqlite3.Error as exc:  # an ingest holding the lock: serve what is there
-        click.echo(f"tags not described ({exc})", err=True)
+        applied = run_migrations(db)
     finally:
         db.close()
+    click.echo(f"applied: {', '.join(applied)}" if applied else f"{db_path} is up to date", err=True)
 
 
-def _build_posts(db_path) -> None:
-    """Place the origins of an archive ingested before posts existed, for the map (best effort)."""
-    import sqlite3
-
-    from .posts import build_posts
-    from .schema import VIEWS, ensure_schema
-
-    db = sqlite_utils.Database(db_path)
+def _warn_if_outdated(db_path) -> None:
+    """Serving never writes: an archive that lacks a migration is served as it is, with a hint."""
+    conn = sqlite3.connect(f"file:{os.path.abspath(db_path)}?mode=ro", uri=True)
+    db = sqlite_utils.Database(conn)
     try:
-        if not db["cables"].exists():
-            return
-        if not db["posts"].exists() or not set(VIEWS) <= set(db.view_names()):
-            ensure_schema(db)  # adds posts, stations, the map's and the citations' views
-        if not db.execute("select exists (select 1 from posts)").fetchone()[0] and \
-                db.execute("select exists (select 1 from cables)").fetchone()[0]:
-            build_posts(db)
-    except sqlite3.Error as exc:  # an ingest holding the lock: serve what is there
-        click.echo(f"posts not built ({exc})", err=True)
+        todo = pending_migrations(db)
     finally:
         db.close()
+    if todo:
+        click.echo(f"{db_path} was made by an older cableparse and lacks: {', '.join(todo)}; "
+                   f"run `cableparse migrate --db {db_path}` for the map and tag meanings", err=True)
 
 
 @cli.command()
@@ -216,8 +203,7 @@ def serve(db_path, host, port, open_browser, immutable):
     """Browse and search the archive with Datasette (read-only): home page, search, cable pages."""
     if not os.path.exists(db_path):
         raise click.ClickException(f"{db_path} does not exist: run `cableparse ingest` first")
-    _describe_tags(db_path)
-    _build_posts(db_path)
+    _warn_if_outdated(db_path)
     inspect_file = None
     if immutable:
         # Immutable mode ignores the WAL file: fold it into the database first.
@@ -245,8 +231,6 @@ def diff_command(cable_id, db_path, from_hash, to_hash, as_json):
     lifted (with the words they hid), paragraphs added, removed or changed.
     Line wrapping and whitespace are ignored. Versions are ordered by release
     date, then by when they were ingested."""
-    from .versions import diff_json, diff_versions, load_versions, pick_pair, render
-
     if not os.path.exists(db_path):
         raise click.ClickException(f"{db_path} does not exist: run `cableparse ingest` first")
     db = sqlite_utils.Database(db_path)

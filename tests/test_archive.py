@@ -14,11 +14,16 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from cableparse import schema
-from cableparse.archive import ingest
+from cableparse.archive import ingest, schema
 from cableparse.cli import cli, datasette_args
 from cableparse.model import (
-    Cable, Metadata, Paragraph, ParseProblem, RawCable, Recipient, Reference,
+    Cable,
+    Metadata,
+    Paragraph,
+    ParseProblem,
+    RawCable,
+    Recipient,
+    Reference,
 )
 
 
@@ -153,11 +158,11 @@ def test_reingest_is_a_no_op(db):
 def test_derived_tables_are_rebuilt_only_when_the_cables_changed(db, monkeypatch):
     """Posts and tag descriptions take ~30 s on the full release: an ingest that
     changed nothing skips them, and one killed before them leaves no stale tables."""
-    import cableparse.posts
+    import cableparse.archive.derived
 
     builds = []
-    real = cableparse.posts.build_posts
-    monkeypatch.setattr(cableparse.posts, "build_posts", lambda d: builds.append(1) or real(d))
+    real = cableparse.archive.derived.build_posts
+    monkeypatch.setattr(cableparse.archive.derived, "build_posts", lambda d: builds.append(1) or real(d))
     ingest(db, [raw_cable("07A1", BODY_A)], parse=fake_parse)
     ingest(db, [raw_cable("07A1", BODY_A)], parse=fake_parse)  # unchanged
     assert len(builds) == 1

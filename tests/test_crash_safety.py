@@ -40,7 +40,7 @@ PAUSED_INGEST = r"""
 import os, sys, time
 from pathlib import Path
 import sqlite_utils
-import cableparse.archive as archive
+import cableparse.archive.writer as archive
 from cableparse.cli import cli
 
 point, marker = os.environ["PAUSE_AT"], Path(os.environ["PAUSE_MARKER"])
@@ -64,14 +64,14 @@ if point.startswith("batch:"):
     archive._insert_rows = paused_insert_rows
 elif point == "fts":
     # inside the full-text index build, after the paragraphs are indexed
-    execute = sqlite_utils.Database.execute
-    def paused_execute(self, sql, *args, **kwargs):
-        cursor = execute(self, sql, *args, **kwargs)
+    # (sqlite-utils' enable_fts fills the index with executescript)
+    executescript = sqlite_utils.Database.executescript
+    def paused_executescript(self, sql, *args, **kwargs):
+        cursor = executescript(self, sql, *args, **kwargs)
         if sql.startswith("INSERT INTO [paragraphs_fts]"):
-            assert self.conn.in_transaction
             pause()
         return cursor
-    sqlite_utils.Database.execute = paused_execute
+    sqlite_utils.Database.executescript = paused_executescript
 sys.argv[0] = "cableparse"
 cli(prog_name="cableparse")
 """

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cableparse.model import RawCable
-from cableparse.parser import parse_raw
-from cableparse.sources import InputError, read_bytes
+from cableparse.parsing.parser import parse_raw
+from cableparse.readers import InputError, read_bytes
 
 from .conftest import CORPUS, SEED
 

@@ -1,6 +1,5 @@
 """All of ../shared/corpus through `cableparse ingest`: nothing lost, metadata exact,
 re-ingest a no-op. This is issue 7's acceptance test on real cables."""
-import csv
 import html
 import re
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from cableparse.parser import parse_raw
-from cableparse.sources import iter_inputs
+from cableparse.parsing.parser import parse_raw
+from cableparse.readers import iter_inputs
 
 from .conftest import CORPUS
 

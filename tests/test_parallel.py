@@ -6,11 +6,11 @@ import sys
 import pytest
 import sqlite_utils
 
-from cableparse import grammar_loader
 from cableparse.archive import ingest
+from cableparse.archive.pool import AutoParsers, InlineParsers, parsers
 from cableparse.model import RawCable
-from cableparse.parallel import AutoParsers, InlineParsers, parsers
-from cableparse.sources import iter_inputs
+from cableparse.parsing import grammar as grammar_loader
+from cableparse.readers import iter_inputs
 
 from .live import archive_state
 
@@ -133,9 +133,9 @@ def test_inline_transform_gives_what_the_tree_and_transformer_give(real_items):
     from lark import Lark
     from lark.exceptions import UnexpectedInput
 
-    from cableparse.furniture import strip_furniture
-    from cableparse.parser import normalise_id
-    from cableparse.transform import BodyTransformer, HeaderTransformer
+    from cableparse.parsing.furniture import strip_furniture
+    from cableparse.parsing.parser import normalise_id
+    from cableparse.parsing.transform import BodyTransformer, HeaderTransformer
 
     reference = Lark(grammar_loader.grammar_text("cable.lark"), **grammar_loader._CABLE_OPTIONS)
 

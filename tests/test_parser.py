@@ -5,8 +5,8 @@ import re
 import pytest
 
 import cableparse
-from cableparse.fields import origin_from_station, parse_class_line, parse_tags
-from cableparse.refs import parse_refs
+from cableparse.parsing.fields import origin_from_station, parse_class_line, parse_tags
+from cableparse.parsing.refs import parse_refs
 
 from .conftest import CORPUS, SEED
 
@@ -145,7 +145,7 @@ def test_classification_line_and_origin():
 
 
 def _pages():
-    from cableparse.sources import iter_inputs
+    from cableparse.readers import iter_inputs
 
     return [r for r in iter_inputs([str(CORPUS / "pages")]) if hasattr(r, "meta")]
 
@@ -153,7 +153,7 @@ def _pages():
 def test_corpus_pages_agree_with_the_archive(shared):
     """Derive id, origin and classification from the cable text alone and compare
     with the archive's record; compare tags with the site's tag links."""
-    from cableparse.parser import build_cable
+    from cableparse.parsing.parser import build_cable
 
     raws = _pages()
     assert len(raws) == 4660

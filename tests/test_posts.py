@@ -5,7 +5,7 @@ import json
 import pytest
 import sqlite_utils
 
-from cableparse.posts import build_posts, post_for
+from cableparse.archive.posts import build_posts, post_for
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +66,6 @@ def test_posts_carry_places_and_routing_indicators(db):
 
 
 def post_key(station):
-    from cableparse.posts import station_key
+    from cableparse.archive.posts import station_key
 
     return station_key(station)

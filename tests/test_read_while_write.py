@@ -19,7 +19,7 @@ import time
 import httpx
 import sqlite_utils
 
-from cableparse.schema import ensure_schema
+from cableparse.archive.schema import ensure_schema
 
 from .conftest import CORPUS
 from .live import cableparse, check_consistent, count_cables, serve, start, stop

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cableparse.model import Metadata, RawCable
-from cableparse.sources import (
+from cableparse.readers import (
     BinaryDataError,
     InputError,
     decode,

@@ -13,14 +13,24 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from cableparse.archive import ingest
+from cableparse.archive.versions import (
+    MARK,
+    Edit,
+    Redaction,
+    Version,
+    choose_current,
+    diff_texts,
+    diff_versions,
+    load_versions,
+    order_versions,
+    pick_pair,
+    record_diffs,
+    render,
+)
 from cableparse.cli import cli
 from cableparse.model import Cable, RawCable
-from cableparse.parser import normalise_id, parse_raw
-from cableparse.sources import iter_inputs, read_bytes
-from cableparse.versions import (
-    MARK, Edit, Redaction, Version, choose_current, diff_texts, diff_versions, load_versions,
-    order_versions, pick_pair, record_diffs, render,
-)
+from cableparse.parsing.parser import normalise_id, parse_raw
+from cableparse.readers import iter_inputs, read_bytes
 
 from .conftest import CORPUS, SEED
 
@@ -135,7 +145,7 @@ Paragraphs changed: 2
     result = CliRunner().invoke(cli, ["diff", "06CAIRO3874", "--db", str(tmp / "archive.db"),
                                       "--from", new.content_hash[:8], "--to", old.content_hash[:8]])
     assert result.exit_code == 0, result.output
-    assert f'Redactions added: 1\n  ¶3: hides "A second activist"\n' in result.output
+    assert 'Redactions added: 1\n  ¶3: hides "A second activist"\n' in result.output
     assert f'Redactions lifted: 1\n  ¶2: reveals "{HIDDEN}"\n' in result.output
 
 
@@ -151,7 +161,7 @@ def test_cli_errors(cairo):
 def test_diff_json_is_plain_data(cairo):
     import json
 
-    from cableparse.versions import diff_json
+    from cableparse.archive.versions import diff_json
 
     db, _tmp, _page, _second = cairo
     data = json.loads(json.dumps(diff_json(db.conn, "06CAIRO3874")))  # a bare sqlite3 connection
@@ -351,15 +361,10 @@ def test_page_mark_split_by_rewrapping_is_no_difference(shared):
 def _cable_page(db_path, path: str) -> str:
     """A page of the project's Datasette site, in process."""
     import asyncio
-    import json
 
     from datasette.app import Datasette
 
-    from cableparse.cli import METADATA
-    from cableparse.datasette import PLUGINS, TEMPLATES
-
-    ds = Datasette([str(db_path)], metadata=json.loads(METADATA.read_text()),
-                   template_dir=str(TEMPLATES), plugins_dir=str(PLUGINS))
+    ds = Datasette([str(db_path)])  # the cableparse plugin brings the site
     response = asyncio.run(ds.client.get(path))
     assert response.status_code == 200, response.text[:500]
     return response.text

@@ -1,0 +1,169 @@
+"""From a parsed `Cable` to the rows it owns in each table of the archive.
+
+The `cables` row is the model's own scalar fields (lists as JSON), so a new
+field of `Cable` becomes a column by being declared in the model and the schema.
+This runs in the parse workers too: it needs nothing but the cable.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import traceback
+from datetime import datetime, timezone
+from typing import Optional
+
+from ..model import Cable, RawCable
+
+# Fields of `Cable` that have tables of their own rather than a column of `cables`.
+_OWN_TABLES = frozenset({"refs", "recipients", "offices", "paragraphs", "problems"})
+CABLE_FIELDS = [f.name for f in dataclasses.fields(Cable) if f.name not in _OWN_TABLES]
+
+
+def cable_columns(cable: Cable) -> dict:
+    """The model's scalar fields as `cables` columns; list fields (tags, caveats) as JSON."""
+    row = {}
+    for name in CABLE_FIELDS:
+        value = getattr(cable, name)
+        row[name] = json.dumps(value) if isinstance(value, list) else value
+    return row
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def positions(items) -> list[int]:
+    """The items' own positions if usable as a primary key, else their order from 1."""
+    given = [getattr(i, "position", 0) for i in items]
+    if all(given) and len(set(given)) == len(given):
+        return given
+    return list(range(1, len(items) + 1))
+
+
+def error_row(source, line, column, message, raw, format, cable_id=None, part="input") -> dict:
+    """An ingest_errors row whose id hashes its identity, so re-ingest adds no duplicate."""
+    key = "\x00".join(
+        str(v) for v in (source, line, column, message, raw, cable_id or "", part)
+    )
+    return {
+        "id": hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest(),
+        "source": source,
+        "line": line,
+        "column": column,
+        "message": message,
+        "raw": raw,
+        "format": format,
+        "cable_id": cable_id,
+        "part": part,
+        "first_seen": now(),
+    }
+
+
+def _line_of(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if 1 <= (line or 0) <= len(lines) else ""
+
+
+def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[dict]]:
+    """Turn a parsed Cable into the rows it owns in each table."""
+    if raw is not None:
+        # The reader's text and provenance fill whatever the parser left empty.
+        cable.header = cable.header or raw.header
+        cable.body = cable.body or raw.body
+        cable.source = cable.source or raw.source
+        cable.source_line = cable.source_line or raw.line
+        cable.format = cable.format or raw.format
+    cid = cable.id
+    year = int(cable.created[:4]) if cable.created and cable.created[:4].isdigit() else None
+    refs_meta = raw.meta.references if raw is not None and raw.meta else None
+
+    errors: dict[str, dict] = {}
+    for p in cable.problems:
+        text = cable.header if p.part == "header" else cable.body
+        row = error_row(
+            cable.source, p.line, p.column, p.message, _line_of(text, p.line),
+            cable.format, cable_id=cid, part=p.part,
+        )
+        errors.setdefault(row["id"], row)
+
+    tags, seen = [], set()
+    for position, tag in enumerate(cable.tags, 1):
+        if tag not in seen:  # the PK is (cable_id, tag); keep a repeated tag's first place
+            seen.add(tag)
+            tags.append({
+                "cable_id": cid, "tag": tag, "position": position, "origin": cable.origin,
+                "year": year, "classification": cable.classification,
+            })
+
+    sections, last = [], None
+    para_positions = positions(cable.paragraphs)
+    for p, position in zip(cable.paragraphs, para_positions):
+        if p.section != last and p.section is not None:
+            sections.append({
+                "cable_id": cid, "position": len(sections) + 1,
+                "heading": p.section, "first_paragraph": position,
+            })
+        last = p.section
+
+    return {
+        "cables": [{
+            **cable_columns(cable),
+            "year": year,
+            "paragraph_count": len(cable.paragraphs),
+            "content_hash": cable.content_hash,
+            "parse_problems": len(errors),
+            "csv_references": json.dumps(refs_meta) if refs_meta is not None else None,
+        }],
+        "cable_tags": tags,
+        "recipients": [
+            {
+                "cable_id": cid, "position": position, "role": r.role,
+                "routing_indicator": r.routing_indicator, "station": r.station,
+                "precedence": r.precedence, "serial": r.serial,
+            }
+            for r, position in zip(cable.recipients, positions(cable.recipients))
+        ],
+        "offices": [
+            {"cable_id": cid, "position": position, "role": o.role, "office": o.office,
+             "copies": o.copies}
+            for o, position in zip(cable.offices, positions(cable.offices))
+        ],
+        "refs": [
+            {"cable_id": cid, "position": position, "label": r.label, "raw": r.raw,
+             "target_id": r.target_id}
+            for r, position in zip(cable.refs, positions(cable.refs))
+        ],
+        "sections": sections,
+        "paragraphs": [
+            {
+                "cable_id": cid, "position": position, "number": p.number, "sub": p.sub,
+                "classification": p.classification, "section": p.section, "text": p.text,
+                "line": p.line,
+            }
+            for p, position in zip(cable.paragraphs, para_positions)
+        ],
+        "ingest_errors": list(errors.values()),
+    }
+
+
+def input_error_row(err) -> dict:
+    """The ingest_errors row of a reader's InputError."""
+    return error_row(err.source, err.line, err.column, err.message, err.raw, err.format)
+
+
+def parse_outcome(parse, item: RawCable):
+    """The rows of a cable with an id, or the message of its ingest_errors row.
+
+    Runs in parse worker processes too (see archive.pool): it needs only
+    the item's header, body, metadata and provenance, not its raw record.
+    """
+    try:
+        cable = parse(item)
+    except Exception as exc:  # a parser bug must not abort the batch
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return f"parse failed: {last}"
+    if not cable.id:
+        first = f" ({cable.problems[0].message})" if cable.problems else ""
+        return f"could not find a reference id{first}"
+    return cable_rows(cable, item)

@@ -1,0 +1,438 @@
+"""Writing cables into the SQLite archive.
+
+`ingest` is idempotent (unchanged text is skipped by content hash, because
+re-saving rows through the FTS triggers is slow), writes one transaction per
+batch (a crash leaves the archive at the last committed batch), and never
+loses input: cable text goes to cables.header/body, anything that failed goes
+to ingest_errors.raw.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Callable, Iterable, Optional
+
+import sqlite_utils
+
+from ..model import Cable, RawCable
+from ..parsing.parser import parse_raw
+from . import derived
+from .fulltext import ensure_fts, has_fts
+from .migrations import migrate
+from .pool import parsers
+from .rows import error_row, input_error_row, now, parse_outcome
+from .schema import CHILD_TABLES, TABLES, ensure_schema
+from .versions import choose_current
+
+MAX_FAILURE_MESSAGES = 1000
+_CHUNK = 500  # ids per `IN (...)`, well under SQLite's variable limit
+
+
+@dataclass
+class Summary:
+    """What one ingest did, for the CLI's summary line and its exit code."""
+
+    ingested: int = 0  # new cables
+    unchanged: int = 0  # same id, same text: skipped
+    replaced: int = 0  # same id, different text of a later release: now the current one
+    kept: int = 0  # same id, different text of an earlier release: kept as a version
+    failed: int = 0  # inputs that did not become a cable (see ingest_errors)
+    problems: int = 0  # parse problems recorded for the cables written
+    failures: list[str] = field(default_factory=list, repr=False)  # "source:line: message"
+    versioned: set = field(default_factory=set, repr=False)  # ids that gained a version
+    timings: dict = field(default_factory=dict, repr=False)  # stage -> seconds (see ingest)
+
+    @property
+    def ok(self) -> int:
+        return self.ingested + self.unchanged + self.replaced + self.kept
+
+    def line(self) -> str:
+        return (
+            f"ingested {self.ingested}, unchanged {self.unchanged}, "
+            f"replaced {self.replaced}, "
+            + (f"kept as earlier versions {self.kept}, " if self.kept else "")
+            + f"failed {self.failed} (see ingest_errors)"
+        )
+
+
+def _failure(summary: Summary, row: dict) -> None:
+    summary.failed += 1
+    if len(summary.failures) < MAX_FAILURE_MESSAGES:
+        where = f"{row['source']}:{row['line']}" if row["line"] else row["source"]
+        summary.failures.append(f"{where}: {row['message']}")
+
+
+def _chunks(seq: list, size: int = _CHUNK):
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
+
+
+def _existing(db: sqlite_utils.Database, ids: list[str]) -> dict[str, tuple[str, Optional[str]]]:
+    """id -> (content hash, release date) of the archived current version."""
+    found = {}
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        sql = f"select id, content_hash, released from cables where id in ({marks})"
+        for row in db.query(sql, chunk):
+            found[row["id"]] = (row["content_hash"], row["released"])
+    return found
+
+
+def _arrival_is_current(current_released: Optional[str], new_released: Optional[str]) -> bool:
+    """Whether a new text replaces the current one in `cables`: versions.choose_current
+    decides (the later release date wins; an undated text never beats a dated one;
+    otherwise the later arrival wins)."""
+    old, new = {"released": current_released}, {"released": new_released}
+    return choose_current([old, new]) is new
+
+
+def _known_texts(db: sqlite_utils.Database, hashes: list[str]) -> dict[str, Optional[str]]:
+    """content_hash -> the one cable id archived with it, in any version (None when several share it)."""
+    found: dict[str, Optional[str]] = {}
+    for chunk in _chunks(hashes):
+        marks = ",".join("?" * len(chunk))
+        sql = f"select content_hash, cable_id from cable_versions where content_hash in ({marks})"
+        for row in db.query(sql, chunk):
+            found[row["content_hash"]] = None if row["content_hash"] in found else row["cable_id"]
+    return found
+
+
+def _version_row(cable_row: dict, header=None, body=None) -> dict:
+    return {
+        "cable_id": cable_row["id"], "content_hash": cable_row["content_hash"],
+        "current": 0 if body is not None else 1, "source": cable_row["source"],
+        "source_line": cable_row["source_line"], "format": cable_row["format"],
+        "created": cable_row["created"], "released": cable_row["released"],
+        "classification": cable_row["classification"], "origin": cable_row["origin"],
+        "first_seen": now(), "header": header, "body": body,
+    }
+
+
+@dataclass
+class _Known:
+    """A RawCable whose exact text is already archived under `id`: no need to parse it."""
+
+    id: str
+    hash: str
+    item: RawCable
+
+
+def _outcome_error(item: RawCable, message: str) -> dict:
+    return error_row(item.source, item.line, None, message, item.raw, item.format)
+
+
+def _parse_one(parse, item: RawCable):
+    """(rows, None) for a cable with an id, else (None, ingest_errors row)."""
+    outcome = parse_outcome(parse, item)
+    if isinstance(outcome, str):
+        return None, _outcome_error(item, outcome)
+    return outcome, None
+
+
+def _content_hash(item: RawCable) -> str:
+    return Cable(header=item.header, body=item.body).content_hash
+
+
+def _is_known(item: RawCable, cid: Optional[str]) -> bool:
+    """Text archived under `cid` that this item does not claim for another id."""
+    return bool(cid) and getattr(item.meta, "id", None) in (None, cid)
+
+
+@dataclass
+class _Batch:
+    """A batch on its way: hashed, looked up, handed to the parsers."""
+
+    items: list
+    hashes: dict  # index in items -> content hash, for RawCables
+    todo: list  # indexes sent to the parsers
+    parsed: object  # .get() -> outcomes for `todo`, in order
+    known: dict  # content hash -> archived cable id, when it was looked up
+    stored_before: int  # batches written by then
+
+
+class _Writer:
+    """Parse (through `parsers`) and write batches in input order, a few in flight."""
+
+    def __init__(self, db, parsers, parse, summary: Summary, force: bool, progress, timings: dict):
+        self.db, self.parsers, self.parse = db, parsers, parse
+        self.summary, self.force, self.progress, self.timings = summary, force, progress, timings
+        self.stored = 0
+
+    def _local_parse(self):
+        if self.parse is None:
+            self.parse = parse_raw
+        return self.parse
+
+    def start(self, items: list) -> _Batch:
+        """Hash, skip text already archived (parsing is most of a re-ingest's time), submit the rest."""
+        t = _clock()
+        # the parser keeps the reader's header/body, so these hashes are the stored ones
+        hashes = {k: _content_hash(i) for k, i in enumerate(items) if isinstance(i, RawCable)}
+        known = {} if self.force else _known_texts(self.db, list(set(hashes.values())))
+        todo = [k for k, h in hashes.items() if not _is_known(items[k], known.get(h))]
+        _add(self.timings, "hash_and_lookup", _clock() - t)
+        parsed = self.parsers.submit([items[k] for k in todo])
+        return _Batch(items, hashes, todo, parsed, known, self.stored)
+
+    def finish(self, batch: _Batch) -> None:
+        t = _clock()
+        outcomes = dict(zip(batch.todo, batch.parsed.get()))
+        _add(self.timings, "parse_wait", _clock() - t)
+        t = _clock()
+        summary, items = self.summary, batch.items
+        known = batch.known
+        if not self.force and self.stored != batch.stored_before:
+            # Batches written since the lookup may hold some of this batch's texts:
+            # look again, so the outcome is the one of a one-batch-at-a-time ingest.
+            known = _known_texts(self.db, list(set(batch.hashes.values())))
+        entries: list = []  # cable rows or _Known, in input order
+        errors: list[dict] = []
+
+        def fail(row):
+            errors.append(row)
+            _failure(summary, row)
+
+        for k, item in enumerate(items):
+            if isinstance(item, RawCable):
+                text_hash = batch.hashes[k]
+                cid = known.get(text_hash)
+                if _is_known(item, cid):
+                    entries.append(_Known(cid, text_hash, item))
+                else:
+                    outcome = outcomes[k] if k in outcomes else parse_outcome(self._local_parse(), item)
+                    if isinstance(outcome, str):
+                        fail(_outcome_error(item, outcome))
+                    else:
+                        entries.append(outcome)
+            else:
+                fail(input_error_row(item))
+            if self.progress is not None:
+                self.progress(1)
+        _store_batch(self.db, entries, errors, self._local_parse, summary, self.force)
+        self.stored += 1
+        _add(self.timings, "write", _clock() - t)
+
+
+_clock = time.perf_counter
+
+
+def _add(timings: dict, key: str, seconds: float) -> None:
+    timings[key] = timings.get(key, 0.0) + seconds
+
+
+_PLAIN = frozenset({str, int, float, bytes, type(None)})
+
+
+def _insert_rows(db, table: str, rows: list[dict], ignore: bool = False, upsert=None) -> None:
+    """One prepared INSERT run over all rows (sqlite-utils' insert_all, without its
+    per-value work). Lists and dicts become JSON as there; an unknown column is an
+    error as there. `upsert`: the primary key, whose conflicts update the other columns."""
+    first = rows[0]
+    keys = first.keys()
+    if all(row.keys() == keys for row in rows):
+        columns = list(keys)
+        params = [tuple(row.values()) for row in rows]
+    else:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        params = [tuple(row.get(c) for c in columns) for row in rows]
+    if not _PLAIN.issuperset(map(type, chain.from_iterable(params))):
+        params = [tuple(v if type(v) in _PLAIN else
+                        json.dumps(v, default=str) if isinstance(v, (dict, list, tuple)) else v
+                        for v in values) for values in params]
+    names = ", ".join(f"[{c}]" for c in columns)
+    marks = ", ".join("?" * len(columns))
+    verb = "INSERT OR IGNORE" if ignore else "INSERT"
+    sql = f"{verb} INTO [{table}] ({names}) VALUES ({marks})"
+    if upsert:
+        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in upsert)
+        conflict = ", ".join(f"[{c}]" for c in upsert)
+        sql += f" ON CONFLICT({conflict}) DO " + (f"UPDATE SET {updates}" if updates else "NOTHING")
+    db.conn.executemany(sql, params)
+
+
+def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
+    """Write a parsed batch in one transaction; `get_parse()` re-parses for --force."""
+
+    def fail(row):
+        errors.append(row)
+        _failure(summary, row)
+
+    with db.atomic():
+        ids = {e.id if isinstance(e, _Known) else e["cables"][0]["id"] for e in entries}
+        stored = _existing(db, list(ids))
+        current = {cid: h for cid, (h, _) in stored.items()}  # id -> hash as the archive will be
+        released = {cid: r for cid, (_, r) in stored.items()}  # ... and its current release date
+        pending: dict[str, dict[str, list[dict]]] = {}  # id -> rows to write; later wins
+        superseded: list[dict] = []  # versions new in this batch but not current at its end
+        for entry in entries:
+            if isinstance(entry, _Known):
+                if not force or current.get(entry.id) != entry.hash or entry.id in pending:
+                    summary.unchanged += 1  # a version the archive already holds
+                    continue
+                entry, err = _parse_one(get_parse(), entry.item)  # --force: rewrite the current version
+                if err:
+                    fail(err)
+                    continue
+            row = entry["cables"][0]
+            cid, new_hash = row["id"], row["content_hash"]
+            if current.get(cid) == new_hash and not (force and cid not in pending):
+                summary.unchanged += 1
+                continue
+            if cid in current and current[cid] != new_hash:
+                summary.versioned.add(cid)
+                if not _arrival_is_current(released[cid], row["released"]):
+                    # an earlier release than the text `cables` shows: a version beside it
+                    summary.kept += 1
+                    superseded.append(_version_row(row, row["header"], row["body"]))
+                    continue
+            if cid in current:
+                summary.replaced += 1
+            else:
+                summary.ingested += 1
+            if cid in pending and pending[cid]["cables"][0]["content_hash"] != new_hash:
+                old = pending[cid]["cables"][0]
+                superseded.append(_version_row(old, old["header"], old["body"]))
+            current[cid], released[cid] = new_hash, row["released"]
+            pending[cid] = entry
+        replaced_ids = [cid for cid in pending if cid in stored]
+        for chunk in _chunks(replaced_ids):
+            marks = ",".join("?" * len(chunk))
+            # the text being replaced moves into its version row before the cable row goes
+            db.execute(
+                "update cable_versions set current = 0, "
+                "header = (select header from cables where id = cable_versions.cable_id), "
+                "body = (select body from cables where id = cable_versions.cable_id) "
+                f"where current = 1 and cable_id in ({marks})", chunk)
+            for child in CHILD_TABLES:
+                db.execute(f"delete from [{child}] where cable_id in ({marks})", chunk)
+            db.execute(f"delete from cables where id in ({marks})", chunk)
+        # Input that failed in an earlier run and now became a cable is no longer an error.
+        db.conn.executemany(
+            "delete from ingest_errors where cable_id is null and source = ? and line = ?",
+            [(r["cables"][0]["source"], r["cables"][0]["source_line"]) for r in pending.values()],
+        )
+        for name in ["cables"] + CHILD_TABLES:
+            table_rows = [row for rows in pending.values() for row in rows.get(name, ())]
+            if table_rows:
+                _insert_rows(db, name, table_rows, ignore=(name == "ingest_errors"))
+        versions = superseded + [_version_row(rows["cables"][0]) for rows in pending.values()]
+        if versions:
+            _insert_rows(db, "cable_versions", versions, upsert=("cable_id", "content_hash"))
+        summary.problems += sum(len(rows["ingest_errors"]) for rows in pending.values())
+        if errors:
+            _insert_rows(db, "ingest_errors", errors, ignore=True)
+
+
+def _batches(items: Iterable, size: int, timings: dict):
+    """Lists of `size` items; the time spent reading them goes to timings["read"]."""
+    iterator = iter(items)
+    batch: list = []
+    spent = 0.0
+    while True:
+        t = _clock()
+        item = next(iterator, _END)
+        spent += _clock() - t
+        if item is _END:
+            break
+        batch.append(item)
+        if len(batch) >= size:
+            timings["read"] = spent
+            yield batch
+            batch = []
+    timings["read"] = spent
+    if batch:
+        yield batch
+
+
+_END = object()
+
+# Indexes the load itself reads (re-ingest lookups by text hash, old errors by
+# source line); the others are built once after a load into an empty archive,
+# which is faster than keeping them up to date row by row.
+_LOAD_INDEXES = {"idx_cable_versions_content_hash", "idx_ingest_errors_source"}
+
+
+def _tune_connection(db: sqlite_utils.Database) -> None:
+    """WAL with synchronous=NORMAL cannot corrupt the file (a power cut may lose the
+    last batches, which a re-run writes again); a bigger page cache for the load."""
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA cache_size = -131072")  # KiB: 128 MiB
+
+
+def _defer_indexes(db: sqlite_utils.Database) -> list[str]:
+    """Drop the secondary indexes of an empty archive until the load is done."""
+    if db.execute("select exists(select 1 from cables)").fetchone()[0]:
+        return []
+    names = [name for spec in TABLES.values() for name, _ in spec["indexes"]
+             if name not in _LOAD_INDEXES]
+    with db.atomic():
+        for name in names:
+            db.execute(f"drop index if exists [{name}]")
+    return names
+
+
+def ingest(
+    db: sqlite_utils.Database,
+    items: Iterable,
+    parse: Optional[Callable[[RawCable], Cable]] = None,
+    batch_size: int = 500,
+    progress: Optional[Callable[[int], None]] = None,
+    force: bool = False,
+    log: Optional[Callable[[str], None]] = None,
+    jobs: Optional[int] = 1,
+) -> Summary:
+    """Parse and store RawCables (and record InputErrors); return the counts.
+
+    `parse` defaults to `parser.parse_raw`. `force` rewrites cables even when
+    their text is unchanged (for a new parser). `log` hears about slow steps.
+    `jobs` processes parse (0 or None: one per core) while this one reads and
+    writes; the result is the same whatever their number. `Summary.timings`
+    says where the time went.
+    """
+    summary = Summary()
+    timings = summary.timings
+    started = _clock()
+    migrate(db)
+    _tune_connection(db)
+    deferred = _defer_indexes(db)
+    with parsers(jobs, parse, log) as pool:
+        writer = _Writer(db, pool, parse, summary, force, progress, timings)
+        # Batches in flight: workers parse the next ones while this process writes.
+        in_flight: deque = deque()
+        batches = _batches(items, batch_size, timings)
+        while True:
+            try:
+                batch = next(batches, None)
+            except BaseException:
+                # The reader failed: the batches it completed are written, as they
+                # would have been one at a time, then the error goes on.
+                while in_flight:
+                    writer.finish(in_flight.popleft())
+                raise
+            if batch is None:
+                break
+            in_flight.append(writer.start(batch))
+            limit = 0 if pool.jobs == 1 else max(2, pool.jobs)
+            while len(in_flight) > limit:
+                writer.finish(in_flight.popleft())
+        while in_flight:
+            writer.finish(in_flight.popleft())
+        timings["parse_cpu"] = pool.cpu
+        timings["jobs"] = pool.jobs
+    if deferred:
+        t = _clock()
+        ensure_schema(db)  # creates the indexes left out during the load
+        timings["indexes"] = _clock() - t
+    t = _clock()
+    derived.rebuild(db, summary.versioned, force)
+    timings["derived_tables"] = _clock() - t  # tag counts and descriptions, posts, version diffs
+    if log is not None and not has_fts(db):
+        log("Building the full-text index (minutes for a full archive)")
+    t = _clock()
+    ensure_fts(db)
+    timings["fts"] = _clock() - t
+    timings["total"] = _clock() - started
+    return summary

@@ -1,0 +1,265 @@
+"""Read the values inside lines the grammar has already classified.
+
+The grammar says *which* line is the TAGS line or a TO address; these small
+functions say what it contains. Kept apart from the Transformer so each rule
+can be tested on its own with strings from real cables.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import re
+from importlib import resources
+from typing import Optional
+
+from ..model import Recipient
+
+MONTHS = {m: i for i, m in enumerate(
+    "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
+
+_CLASS_WORDS = re.compile(
+    r"^\s*(?P<cls>TOP SECRET|UNCLASSIFIED|UNCLAS|U N C L A S(?: S I F I E D)?|CONFIDENTIAL"
+    r"|C O N F I D E N T I A L|SECRET|S E C R E T|LIMITED OFFICIAL USE)\b"
+)
+_SECTION = re.compile(r"\bSECTION\s+(\d{1,3})\s+OF\s+(\d{1,3})\b")
+_STATION_SERIAL = re.compile(r"(?P<station>[A-Z][A-Z .'-]*?[A-Z])\s+0*(?P<number>\d{1,7})\s*$")
+_CLASS_EXTRAS = re.compile(
+    r"^(?:(?:NOFORN|E ?F ?T ?O|SENSITIVE|SBU|FOUO|NOCONTRACT|ORCON|SPECAT|EXDIS|NODIS|LIMDIS|STADIS"
+    r"|PROPIN|REL\s+[A-Z, ]+?)[\s/,]*)+"
+)
+
+
+def normalise_class_word(word: str) -> str:
+    w = word.replace(" ", "")
+    return {"UNCLAS": "UNCLASSIFIED", "TOPSECRET": "TOP SECRET",
+            "LIMITEDOFFICIALUSE": "LIMITED OFFICIAL USE"}.get(w, w)
+
+
+def parse_class_line(line: str) -> dict:
+    """`UNCLAS SECTION 01 OF 18 CASABLANCA 000042` -> level, sections, station, number."""
+    out: dict = {"level": None, "section_count": None, "station": None, "number": None, "noforn": False}
+    m = _CLASS_WORDS.match(line)
+    if not m:
+        return out
+    out["level"] = normalise_class_word(m.group("cls"))
+    rest = line[m.end():].strip().lstrip("/").strip()
+    out["noforn"] = "NOFORN" in rest
+    sec = _SECTION.search(rest)
+    if sec:
+        out["section_count"] = int(sec.group(2))
+        rest = rest[sec.end():].strip()
+    rest = _CLASS_EXTRAS.sub("", rest[:200]).strip() + rest[200:]
+    # station and serial end the line: searching only its tail keeps a garbled
+    # line of thousands of words linear (the lazy station pattern is quadratic)
+    ss = _STATION_SERIAL.search(rest[-80:])
+    if ss and not _SECTION.search(ss.group("station")):
+        out["station"] = " ".join(ss.group("station").split())
+        out["number"] = int(ss.group("number"))
+    return out
+
+
+_CAVEAT = re.compile(
+    r"SENSITIVE BUT UNCLASSIFIED|FOR OFFICIAL USE ONLY|DS CHANNEL|VISAS DONKEY|EXCLUSIVE DISTRIBUTION"
+    r"|CORRECTED COPY|NOFORN|NOCONTRACT|SIPDIS|EXDIS|NODIS|LIMDIS|STADIS|ROGER|CXGRAB|ORCON|PROPIN"
+    r"|SPECAT|FOUO|TERREP|SENSITIVE")
+
+
+def parse_caveats(line: str) -> list[str]:
+    """`SIPDIS`, `SENSITIVE BUT UNCLASSIFIED`, `NOFORN/NOCONTRACT` -> handling caveats in order."""
+    return _CAVEAT.findall(line.upper())
+
+
+_DECL = re.compile(r"DECL(?:ASSIFY)?\s*(?:ON)?\s*:?\s*(\d{1,2})/(\d{1,2})/(\d{2,4})", re.I)
+
+
+def parse_eo(text: str) -> tuple[str, Optional[str]]:
+    """`E.O. 12958: DECL: 08/09/2017` -> ('12958: DECL: 08/09/2017', '2017-08-09')."""
+    value = re.sub(r"^\s*E\s?\.?\s?O\s?\.?\s*", "", text.strip(), flags=re.I)
+    value = " ".join(value.split())
+    m = _DECL.search(value)
+    decl = None
+    if m:
+        month, day, year = int(m.group(1)), int(m.group(2)), m.group(3)
+        if len(year) == 2:
+            year = ("19" if int(year) >= 66 else "20") + year
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            decl = f"{year}-{month:02d}-{day:02d}"
+    return value, decl
+
+
+_TAGS_PREFIX = re.compile(r"^\s*TAGS?\s*[:.;,]?\s*")
+
+
+def parse_tags(text: str) -> list[str]:
+    """TAGS with spaces or commas, with or without colon, over several lines.
+
+    Codes are written in capitals; mixed-case words (`Human Rights`) and person
+    names in brackets (`(KALOUDIS, NICK)`) are not codes and are left out. A
+    continuation line counts only if every word on it looks like a code, so the
+    wrapped end of a subject that lost its SUBJECT line does not become tags.
+    """
+    lines = text.split("\n")
+    first = _TAGS_PREFIX.sub("", lines[0], count=1)
+    tags: list[str] = []
+    for i, line in enumerate([first] + lines[1:]):
+        line = re.sub(r"\([^)]*\)?", " ", line)
+        tokens = [t.strip(".:-_'\"") for t in re.split(r"[\s,;]+", line)]
+        tokens = [t for t in tokens if t]
+        codes = [t for t in tokens if re.fullmatch(r"[A-Z][A-Z0-9-]*", t)]
+        if i > 0 and len(codes) != len(tokens):
+            break
+        for code in codes:
+            if code not in tags:
+                tags.append(code)
+    return tags
+
+
+def parse_person_tags(text: str) -> list[str]:
+    """Person names in brackets on a TAGS line: `(KALOUDIS, NICK)` -> `KALOUDIS, NICK`."""
+    names = []
+    for name in re.findall(r"\(([^()]*[A-Za-z][^()]*)\)", text):
+        name = " ".join(name.upper().split())
+        if name not in names:
+            names.append(name)
+    return names
+
+
+_MARK = re.compile(
+    r"^\s*\(\s*(?:U|C|S|TS|SBU|FOUO|LOU|NF)(?:\s*//?\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)\s*", re.I)
+
+
+def parse_subject(text: str) -> str:
+    """One line, without `SUBJECT:` and without its own `(C)`-style mark."""
+    value = re.sub(r"^\s*SUBJ(?:ECT)?\s*[:.-]\s*", "", text, count=1, flags=re.I)
+    value = " ".join(value.split())
+    return _MARK.sub("", value, count=1).strip()
+
+
+def parse_classified_by(text: str) -> str:
+    value = re.sub(r"^\s*CLASSIFIED\s+BY\s*:?\s*", "", text, count=1, flags=re.I)
+    return " ".join(value.split())
+
+
+# P 071652Z MAR 07 / O R 011200Z JAN 75 / P R 221828 Z MAY 73
+_DTG = re.compile(
+    r"^\s*(?P<prec>(?:[ZOPR]\s+){1,2})?(?P<day>\d{2})(?P<hh>\d{2})(?P<mm>\d{2})\s?Z\s+"
+    r"(?P<mon>[A-Z]{3})\s+(?P<year>\d{2,4})(?P<marks>(?:\s+Z[A-Z]{2})*)\s*$")
+
+
+def parse_dtg(line: str) -> dict:
+    """Date-time group -> precedence, the group as written, and `YYYY-MM-DD HH:MM`."""
+    m = _DTG.match(line)
+    if not m:
+        return {"precedence": None, "dtg": line.strip() or None, "created": None}
+    year = m.group("year")
+    if len(year) == 2:
+        year = ("19" if int(year) >= 66 else "20") + year
+    month = MONTHS.get(m.group("mon"))
+    created = None
+    if month and 1 <= int(m.group("day")) <= 31:
+        created = f"{year}-{month:02d}-{m.group('day')} {m.group('hh')}:{m.group('mm')}"
+    prec = " ".join((m.group("prec") or "").split()) or None
+    dtg = line.strip()[len(m.group("prec") or ""):].strip() if m.group("prec") else line.strip()
+    dtg = dtg[: len(dtg) - len(m.group("marks"))].strip() if m.group("marks") else dtg
+    return {"precedence": prec, "dtg": dtg, "created": created}
+
+
+_PRECEDENCES = r"NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE|FLASH"
+_ADDRESS = re.compile(
+    rf"^\s*(?:(?P<ri>R[A-Z0-9]{{3,7}})\s*/\s*)?(?P<station>.*?)"
+    rf"(?:\s+(?P<prec>{_PRECEDENCES}))?(?:\s+(?P<serial>\d{{1,6}}))?\s*$")
+
+
+def parse_address(line: str, role: str, position: int) -> Recipient:
+    """`RUEHC/SECSTATE WASHDC PRIORITY 7620` -> RI, station, precedence, serial."""
+    m = _ADDRESS.match(line)
+    assert m  # the pattern accepts any line
+    station = " ".join(m.group("station").split())
+    return Recipient(role=role, station=station, routing_indicator=m.group("ri"),
+                     precedence=m.group("prec"), serial=m.group("serial"), position=position)
+
+
+_POST_KINDS = {"AMEMBASSY": "Embassy", "AMCONSUL": "Consulate", "USMISSION": "Mission",
+               "USINT": "US Interests Section"}
+
+
+def _place(name: str) -> str:
+    """`NEW DELHI` -> `New Delhi`; acronyms such as USUN or USEU stay upper-case."""
+    words = []
+    for w in name.split():
+        if re.fullmatch(r"(?:US|UN)[A-Z]{2,}|AIT|REO|PRT|USLO", w):
+            words.append(w)
+        else:
+            words.append("-".join(part.capitalize() for part in w.split("-")))
+    return " ".join(words)
+
+
+@functools.lru_cache(maxsize=None)
+def _post_names() -> dict[str, str]:
+    """Posts the archive names irregularly (data/post_names.csv); the rest follow the rules below."""
+    text = resources.files("cableparse").joinpath("data/post_names.csv").read_text(encoding="utf-8")
+    return {row["station"]: row["origin"] for row in csv.DictReader(io.StringIO(text))}
+
+
+def origin_from_station(station: Optional[str]) -> Optional[str]:
+    """The FM line's station as the archive names the post: `AMCONSUL CASABLANCA` -> `Consulate Casablanca`."""
+    if not station:
+        return None
+    s = " ".join(station.upper().split())
+    s = re.sub(r"\s+(?:%s)(?:\s+\d+)?$" % _PRECEDENCES, "", s)
+    s = re.sub(r"//.*$", "", s).strip()
+    if s in _post_names():
+        return _post_names()[s]
+    if re.match(r"^SECSTATE\b", s):
+        return "Secretary of State"
+    m = re.match(r"^(AMEMBASSY|AMCONSUL|USMISSION|USINT)\s+(.+)$", s)
+    if not m:
+        return _place(s)
+    kind, place = m.groups()
+    if kind == "USMISSION" and re.match(r"^(?:USUN|UNVIE|USEU|USOSCE)\b", place):
+        return _place(place)
+    return f"{_POST_KINDS[kind]} {_place(place)}"
+
+
+def station_code(station: Optional[str]) -> Optional[str]:
+    """The station as it stands in a reference id: `NEW DELHI` -> `NEWDELHI`."""
+    if not station:
+        return None
+    s = station.upper()
+    if re.match(r"^SECSTATE\b", s):
+        return "STATE"
+    s = re.sub(r"^(?:AMEMBASSY|AMCONSUL|USMISSION)\s+", "", s)
+    return re.sub(r"[^A-Z]", "", s) or None
+
+
+def archive_classification(level: Optional[str], noforn: bool, sensitive: bool) -> Optional[str]:
+    """The archive's classification label from what the cable's own lines say."""
+    if not level:
+        return None
+    if level == "UNCLASSIFIED" and sensitive:
+        return "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
+    if level in ("CONFIDENTIAL", "SECRET") and noforn:
+        return f"{level}//NOFORN"
+    return level
+
+
+def mark_value(mark: Optional[str]) -> Optional[str]:
+    """`(S//NF)` -> `S//NF`; `(C )` -> `C`; `C)` -> `C`."""
+    if not mark:
+        return None
+    value = mark.strip().strip("()").strip()
+    value = re.sub(r"\s*(/+)\s*", r"\1", value)
+    return " ".join(value.upper().split()) or None
+
+
+_SURNAME_NOISE = {"SENDS", "END", "TEXT", "MESSAGE", "BT", "NNNN", "NNN"}
+
+
+def surname(signature_line: Optional[str]) -> Optional[str]:
+    """`GREENE` -> `GREENE`; `RICE SENDS` -> `RICE`; `John A. Smith` -> `SMITH`."""
+    if not signature_line:
+        return None
+    words = [w.strip(".,;:") for w in signature_line.split()]
+    words = [w for w in words if w and w.upper() not in _SURNAME_NOISE and re.search(r"[A-Za-z]{2}", w)]
+    return words[-1].upper() if words else None

@@ -1,0 +1,197 @@
+"""Take page furniture out of a cable body before it is parsed.
+
+Page-break lines (`CASABLANCA 00000042  004.2 OF 018`) and the older page
+headers (`PAGE 02 HARARE 06677 01 OF 03 291400Z`, with the classification
+repeated beside them and, at a new section, the office lists and the whole
+preamble again) cut paragraphs in two. Removing them with the blank lines
+around them rejoins the text. Where the break fell between two paragraphs one
+blank line is kept, so the grammar still sees the boundary. A line map keeps
+error positions and paragraph lines pointing at the text the user gave.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from .fields import parse_class_line
+from .grammar import cable_parser, furniture_parser, terminal_regex
+
+_SENTENCE_END = re.compile(r"""[.:;!?"')\]]\s*$""")
+_PAGE_NUMBERS = re.compile(r"PAGE\s+(\d+)\s+.*?\d+(?:\s+(\d{2})\s+OF\s+\d{2})?")
+_GLUED_CLASSIFICATION = re.compile(
+    r"(?<=\S)\s+(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE)\s*$")
+_MAX_REPEATED_PREAMBLE = 30  # lines a section's repeated header may take
+
+
+@functools.lru_cache(maxsize=None)
+def _patterns():
+    furniture = furniture_parser()
+    cable = cable_parser()
+    names = ("PAGE_BREAK", "INLINE_PAGE_BREAK", "PAGE_HEADER", "CLASSIFICATION_ONLY", "OFFICE_LINE",
+             "COUNTER_LINE")
+    starts = [terminal_regex(cable, name) for name in
+              ("PARA_MARKED_LINE", "PARA_PLAIN_LINE", "SUB_STRONG_LINE", "SUB_PLAIN_LINE", "DASH_LINE")]
+    patterns = {name: terminal_regex(furniture, name) for name in names}
+    patterns["CLASS_LINE"] = terminal_regex(cable, "CLASS_LINE")
+    return patterns, starts
+
+
+class _Stripper:
+    def __init__(self, text: str, cable_id: str | None = None):
+        self.cable_id = cable_id
+        self.p, self.starts = _patterns()
+        self.lines = text.split("\n")
+        self.kept: list[str] = []
+        self.where: list[int] = []
+        self.first_rest: dict[int, str] = {}  # page number -> text glued to its header in section 1
+        self.inline = None  # this cable's own inline page mark, compiled on first need
+        self.inline_built = False
+
+    def _inline_pattern(self):
+        """`STATION 0000NNNN 002 OF 005` inside a line, for this cable's own station:
+        from the id when the record gives one, else from the classification line."""
+        station = None
+        if not self.cable_id:
+            for line in self.lines[:60]:
+                if self.p["CLASS_LINE"].match(line + "\n"):
+                    station = parse_class_line(line).get("station")
+                    break
+        return page_mark_pattern(cable_id=self.cable_id, station=station)
+
+    def _unglue(self, line: str) -> str:
+        # The generic mark first: compiling the cable's own pattern costs more than
+        # parsing most cables, and most cables have no mark glued inside a line.
+        if " OF " not in line or not self.p["INLINE_PAGE_BREAK"].search(line):
+            return line
+        if not self.inline_built:
+            self.inline, self.inline_built = self._inline_pattern(), True
+        return line if self.inline is None else self.inline.sub(" ", line)
+
+    def _is(self, name: str, line: str) -> bool:
+        return bool(self.p[name].match(line + "\n"))
+
+    def _drop_before(self, glued: bool = False) -> None:
+        """Blank lines and repeated classification lines just before a page break.
+
+        With `glued`, also the classification some extracts run onto the page's
+        last line of text (`... A CONFIDENTIAL` / `PAGE 04 HARARE ...`).
+        """
+        while self.kept and (not self.kept[-1].strip() or self._is("CLASSIFICATION_ONLY", self.kept[-1])):
+            self.kept.pop()
+            self.where.pop()
+        if glued and self.kept:
+            self.kept[-1] = _GLUED_CLASSIFICATION.sub("", self.kept[-1])
+
+    def _skip_after(self, i: int) -> int:
+        """Blank, classification, office and counter lines just after a page header."""
+        n = len(self.lines)
+        while i < n:
+            line = self.lines[i]
+            if not line.strip() or any(self._is(k, line) for k in ("CLASSIFICATION_ONLY", "OFFICE_LINE", "COUNTER_LINE")):
+                i += 1
+            else:
+                break
+        return i
+
+    def _rejoin(self, nxt: str | None, where: int, set_apart: bool = False) -> None:
+        """Keep one blank line where the break fell between paragraphs: the next line
+        starts one, and the last ended a sentence or the break stood apart, with
+        blank lines on both sides (09BRASILIA1428: ... / `11. Haitian Garment`)."""
+        if nxt is not None and self.kept:
+            if any(p.match(nxt + "\n") for p in self.starts) and (
+                    set_apart or _SENTENCE_END.search(self.kept[-1])):
+                self.kept.append("")
+                self.where.append(where)
+
+    def _repeated_preamble_end(self, i: int) -> int | None:
+        """At a new section (PAGE 01 of section 2+), the preamble is repeated up to the next page header."""
+        for j in range(i, min(i + _MAX_REPEATED_PREAMBLE, len(self.lines))):
+            line = self.lines[j]
+            if self._is("PAGE_HEADER", line):
+                return j
+            if self.starts[0].match(line + "\n"):  # a marked paragraph: real text, stop
+                return None
+        return None
+
+    def run(self) -> tuple[str, list[int]]:
+        lines, n = self.lines, len(self.lines)
+        i = 0
+        repeat = False
+        while i < n:
+            line = lines[i]
+            if self._is("PAGE_BREAK", line):
+                blank_before = i > 0 and not lines[i - 1].strip()
+                self._drop_before()
+                after = self._skip_after(i + 1)
+                blank_after = after > i + 1 and not lines[i + 1].strip()
+                i = after
+                self._rejoin(lines[i] if i < n else None, i, set_apart=blank_before and blank_after)
+                continue
+            m = self.p["PAGE_HEADER"].match(line)
+            if not m:
+                self.kept.append(self._unglue(line))
+                self.where.append(i + 1)
+                i += 1
+                continue
+            self._drop_before(glued=True)
+            numbers = _PAGE_NUMBERS.match(m.group(0).strip())
+            page = int(numbers.group(1)) if numbers else 0
+            section = int(numbers.group(2)) if numbers and numbers.group(2) else 1
+            rest = line[m.end():].strip()
+            at = i + 1
+            if page == 1 and section > 1 and self.kept:
+                end = self._repeated_preamble_end(at)
+                if end is not None:  # drop the repeated header; its next page header ends it
+                    i, repeat = end, True
+                    continue
+            if rest and not self._is("OFFICE_LINE", rest):
+                if repeat and rest == self.first_rest.get(page):
+                    rest = ""  # the subject's tail, repeated with the section's header
+                else:
+                    self.first_rest.setdefault(page, rest)
+            else:
+                rest = ""
+            repeat = False
+            if rest:  # the page's text starts on the header line; what follows is text as usual
+                self._rejoin(rest, at)
+                self.kept.append(rest)
+                self.where.append(at)
+                i = at
+            else:
+                i = self._skip_after(at)
+                self._rejoin(lines[i] if i < n else None, i)
+        return "\n".join(self.kept), self.where
+
+
+def page_mark_pattern(cable_id: str | None = None, station: str | None = None,
+                      across_lines: bool = False) -> re.Pattern | None:
+    """A 2000s page break (`LONDON 00002357  002.3 OF 002`) anywhere in a text, for one cable.
+
+    The break cuts the station to ten characters, spaces included (`USUN NEW Y`,
+    `BUENOS AIR`), so the id's station letters are matched with optional spaces
+    and its serial pinned; with only the classification line's station, its first
+    ten characters. `across_lines` lets the break's parts stand on several lines,
+    as re-wrapped text has them. None when neither is known.
+    """
+    patterns, _ = _patterns()
+    tail = patterns["INLINE_PAGE_BREAK"].pattern
+    m = re.fullmatch(r"\d{2}([A-Z]+?)(\d+)", cable_id or "")
+    if m:
+        head = r"\s?".join(m.group(1)[:6]) + r"[A-Z ]{0,8}?"
+        tail = tail.replace(r"0{3,}\d{1,7}", rf"0{{3,}}{int(m.group(2))}", 1)
+    elif station:
+        head = r"\s+".join(map(re.escape, station[:10].split())) + r"[A-Z]*"
+    else:
+        return None
+    pattern = r"(?<!\S)" + head + tail
+    if across_lines:
+        pattern = pattern.replace(r"[ \t]+", r"\s+").replace(r"\s?", r"\s*")
+    return re.compile(pattern)
+
+
+def strip_furniture(text: str, cable_id: str | None = None) -> tuple[str, list[int]]:
+    """Return the text without page furniture, and the source line (1-based) of each kept line.
+
+    `cable_id`, when known, names the station and serial that page breaks repeat.
+    """
+    return _Stripper(text, cable_id).run()
