@@ -82,12 +82,14 @@ class Paragraph:
 
 @dataclass
 class ParseProblem:
-    """A place where the text did not fit the grammar; the cable still goes in."""
+    """A place where the text did not fit the grammar, or where the parser guessed
+    or skipped something; the cable still goes in, and the place is recorded."""
 
-    part: str  # "header" or "body"
-    line: int
+    part: str  # "header", "body", or the field: "tags", "refs", "subject", "signature" ...
+    line: int  # line in the header or body text (1-based), 0 when none applies
     column: int
     message: str
+    severity: str = "error"  # "warning": a guess or a skip, not a grammar failure
 
 
 @dataclass
