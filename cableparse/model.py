@@ -21,6 +21,8 @@ class Metadata:
     origin: Optional[str] = None
     references: Optional[list[str]] = None  # cables.csv "references" column
     tags: Optional[str] = None  # the record's TAGS as written (PlusD: with person names)
+    id_source: Optional[str] = None  # "record" (page box, CSV, PlusD) or "text" (an export block)
+    name_id: Optional[str] = None  # the id the file is named after (06MEXICO5607.txt), a last resort
 
 
 @dataclass
@@ -96,6 +98,7 @@ class ParseProblem:
 class Cable:
     id: Optional[str] = None
     raw_id: Optional[str] = None
+    id_source: Optional[str] = None  # record | text (classification line + year, export block) | file name
     created: Optional[str] = None
     released: Optional[str] = None
     classification: Optional[str] = None

@@ -227,7 +227,7 @@ def test_csv_crlf_and_bad_rows():
 
 def test_plain_text_cp1252_crlf():
     c = one(CORPUS / "text" / "06NEWDELHI5237.txt")
-    assert c.format == "text" and c.meta == Metadata()
+    assert c.format == "text" and c.meta == Metadata(name_id="06NEWDELHI5237")  # only the file name
     assert "\r" not in c.raw + c.header + c.body
     assert "\n¶2.  (C)  Poloff delivered reftel to MEA Undersecretary Jayant" in c.body
     assert c.header.startswith("VZCZCXRO1344\nOO RUEHBI RUEHCI RUEHLH RUEHPW")
@@ -248,7 +248,8 @@ def test_other_converter_layout():
     c = one(CORPUS / "text" / "02ADANA386.txt")
     assert c.format == "text"
     assert c.meta == Metadata(id="02ADANA386", created="2002-11-20 00:00",
-                              classification="UNCLASSIFIED", origin="Consulate Adana")
+                              classification="UNCLASSIFIED", origin="Consulate Adana",
+                              name_id="02ADANA386")
     assert c.header == ("This record is a partial extract of the original cable. "
                         "The full text of the original cable is not available.")
     assert c.body.startswith("UNCLAS SECTION 01 OF 02 ADANA 0386")

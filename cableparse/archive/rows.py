@@ -41,7 +41,8 @@ def positions(items) -> list[int]:
     return list(range(1, len(items) + 1))
 
 
-def error_row(source, line, column, message, raw, format, cable_id=None, part="input") -> dict:
+def error_row(source, line, column, message, raw, format, cable_id=None, part="input",
+              severity="error") -> dict:
     """An ingest_errors row whose id hashes its identity, so re-ingest adds no duplicate."""
     key = "\x00".join(
         str(v) for v in (source, line, column, message, raw, cable_id or "", part)
@@ -56,6 +57,7 @@ def error_row(source, line, column, message, raw, format, cable_id=None, part="i
         "format": format,
         "cable_id": cable_id,
         "part": part,
+        "severity": severity,
         "first_seen": now(),
     }
 
@@ -83,7 +85,7 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
         text = cable.header if p.part == "header" else cable.body
         row = error_row(
             cable.source, p.line, p.column, p.message, _line_of(text, p.line),
-            cable.format, cable_id=cid, part=p.part,
+            cable.format, cable_id=cid, part=p.part, severity=p.severity,
         )
         errors.setdefault(row["id"], row)
 

@@ -49,6 +49,7 @@ TABLES: dict[str, dict] = {
             "content_hash": str,  # Cable.content_hash: unchanged text is skipped on re-ingest
             "parse_problems": int,  # rows in ingest_errors for this cable
             "csv_references": str,  # JSON list from cables.csv, or null
+            "id_source": str,  # where the id came from: record | text | file name
         },
         "pk": "id",
         "foreign_keys": [],
@@ -263,7 +264,8 @@ TABLES: dict[str, dict] = {
             "raw": str,  # the input as given (for parse problems: the offending line)
             "format": str,
             "cable_id": str,  # null when the input never became a cable
-            "part": str,  # header | body | input
+            "part": str,  # input | header | body | a field: tags, refs, subject, signature ...
+            "severity": str,  # error: did not fit the grammar | warning: the parser guessed or skipped
             "first_seen": str,
         },
         "pk": "id",
@@ -271,6 +273,7 @@ TABLES: dict[str, dict] = {
         "indexes": [
             ("idx_ingest_errors_cable_id", ["cable_id"]),
             ("idx_ingest_errors_source", ["source"]),
+            ("idx_ingest_errors_severity_part", ["severity", "part"]),
         ],
     },
     # Bookkeeping: what the archive looked like when its derived tables (tag counts

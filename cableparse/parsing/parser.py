@@ -23,11 +23,14 @@ from .transform import BodyParts, BodyTransformer, HeaderParts, HeaderTransforme
 _ID = re.compile(r"^(?P<yy>\d{2})(?P<station>[A-Z]+)(?P<num>\d+)")
 
 
-def _run(text: str, start: str, transformer_class, line_of=None):
-    """The transformed parse: the Transformer runs inside the LALR parse, no tree is built."""
+def _run(text: str, start: str, transformer_class):
+    """The transformed parse: the Transformer runs inside the LALR parse, no tree is built.
+
+    The parser and its Transformer are cached and shared by every thread (the
+    site's version diffs parse in Datasette's threads), so nothing about one
+    cable is set on them: line numbers are mapped back to the user's text after.
+    """
     parser = transforming_parser(transformer_class)
-    if line_of is not None:
-        parser.options.transformer.line_of = line_of
     return parser.parse(text if text.endswith("\n") else text + "\n", start=start)
 
 
@@ -59,15 +62,30 @@ def parse_body(text: str, problems: list[ParseProblem], cable_id: Optional[str] 
         return where[n - 1] if 0 < n <= len(where) else n
 
     try:
-        return _run(cleaned, "body", BodyTransformer, line_of)
+        parts = _run(cleaned, "body", BodyTransformer)
     except UnexpectedInput as err:
         problems.append(_problem("body", err, line_of))
         return BodyParts()
+    for paragraph in parts.paragraphs:
+        paragraph.line = line_of(paragraph.line)
+    return parts
 
 
-def _derived_id(body: BodyParts, header: HeaderParts, created: Optional[str]) -> Optional[str]:
-    """`CASABLANCA 000225` on the classification line + the year of the DTG -> 09CASABLANCA225."""
-    if not created:
+# "Cable dated: 2006-10-11" and the like, in exports that drop the routing lines
+_CABLE_DATED = re.compile(r"^\s*Cable dated\s*:?.*?\b((?:19|20)\d\d)\b", re.I | re.M)
+
+
+def _year(created: Optional[str], header: str, body: str) -> Optional[str]:
+    """The cable's year: its date (record or DTG), else a `Cable dated:` line."""
+    if created:
+        return created[:4]
+    m = _CABLE_DATED.search(header) or _CABLE_DATED.search(body[:4000])
+    return m.group(1) if m else None
+
+
+def _derived_id(body: BodyParts, header: HeaderParts, year: Optional[str]) -> Optional[str]:
+    """`CASABLANCA 000225` on the classification line + the cable's year -> 09CASABLANCA225."""
+    if not year:
         return None
     station = body.class_info.get("station")
     number = body.class_info.get("number")
@@ -76,7 +94,7 @@ def _derived_id(body: BodyParts, header: HeaderParts, created: Optional[str]) ->
     code = fields.station_code(station)
     if not code or number is None:
         return None
-    return f"{created[2:4]}{code}{number}"
+    return f"{year[2:4]}{code}{number}"
 
 
 _LONG_ID = re.compile(r"^(?:19|20)(\d{2})([A-Z]+)0*(\d+)(?:_[a-z])?$")
@@ -122,13 +140,24 @@ def _origin(meta: Metadata, head: HeaderParts) -> Optional[str]:
     return derived or meta.origin
 
 
+def _cable_id(meta: Metadata, derived: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """The id and where it came from: the record, else the text, else the file's name."""
+    if meta.id:
+        return meta.id, meta.id_source or "record"
+    if derived:
+        return derived, "text"
+    if meta.name_id:
+        return meta.name_id, "file name"
+    return None, None
+
+
 def build_cable(header_text: str, body_text: str, meta: Optional[Metadata] = None) -> Cable:
     meta = meta or Metadata()
     problems: list[ParseProblem] = []
     head = parse_header(header_text, problems)
     body = parse_body(body_text, problems, meta.id)
     created = _created(meta.created, head.created)
-    cable_id = meta.id or _derived_id(body, head, created)
+    cable_id, id_source = _cable_id(meta, _derived_id(body, head, _year(created, header_text, body_text)))
     norm_id = normalise_id(cable_id)
     sensitive = any(c.startswith("SENSITIVE") for c in body.caveats) or "SENSITIVE" in (body.classification_line or "")
     m = _ID.match(norm_id or "")
@@ -136,6 +165,7 @@ def build_cable(header_text: str, body_text: str, meta: Optional[Metadata] = Non
     return Cable(
         id=norm_id,
         raw_id=cable_id,
+        id_source=id_source,
         created=created,
         released=meta.released,
         classification=meta.classification or fields.archive_classification(
