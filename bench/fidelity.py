@@ -181,7 +181,7 @@ def preamble_end(lines: list[str]) -> int:
     """Index of the first line after the preamble (classification line, caveats, E.O., TAGS,
     SUBJECT, REF, Classified by …): the end of the last field before the first numbered
     paragraph, or of the last field at all when no paragraph is numbered."""
-    first_par = next((k for k, l in enumerate(lines) if NUMBERED.match(l)), len(lines))
+    first_par = next((k for k, ln in enumerate(lines) if NUMBERED.match(ln)), len(lines))
     end = 0
     k = 0
     while k < first_par:
@@ -202,7 +202,7 @@ def raw_signature(cable) -> Optional[str]:
     """The name the raw text ends in (after trailing furniture and blank lines), if any:
     a short upper-case line (`GREENE`, `VAN VOORST`), one capitalised word alone
     (`Riley`), or an upper-case name run onto the last sentence (`… with us. CRETZ`)."""
-    lines = [l.strip() for l in body_lines(cable)]
+    lines = [ln.strip() for ln in body_lines(cable)]
     while lines and (not lines[-1] or is_furniture(lines[-1])):
         lines.pop()
     if not lines:
@@ -240,11 +240,11 @@ def countable_lines(cable) -> list[tuple[int, str]]:
         cut = last.rstrip()
         if cut.endswith(sig):
             out[-1] = (k, cut[: -len(sig)])
-    return [(k, l) for k, l in out if l.strip()]
+    return [(k, ln) for k, ln in out if ln.strip()]
 
 
 def body_words(cable) -> list[str]:
-    return [w for _, l in countable_lines(cable) for w in words(l)]
+    return [w for _, ln in countable_lines(cable) for w in words(ln)]
 
 
 def covered_words(cable) -> collections.Counter:
@@ -314,7 +314,7 @@ def no_paragraph(cable) -> Optional[str]:
     if cable.paragraphs:
         return None
     lines = countable_lines(cable)
-    return lines[0][1].strip() if lines and any(words(l) for _, l in lines) else None
+    return lines[0][1].strip() if lines and any(words(ln) for _, ln in lines) else None
 
 
 # --------------------------------------------------------------------------- headings

@@ -28,3 +28,19 @@ def corpus_archive(shared, tmp_path_factory):
     result = CliRunner().invoke(cli, ["ingest", str(CORPUS), str(SEED), "--db", str(path)])
     assert result.exit_code == 0, result.output
     return path, result.output
+
+
+# Modules that ingest the whole corpus, start servers or browsers, kill ingests or
+# fuzz: `pytest -m "not slow"` leaves them out for the inner loop (about 20 s);
+# `.ci/run` runs everything.
+SLOW_MODULES = {
+    "test_browser", "test_browser_map", "test_load", "test_crash_safety", "test_read_while_write",
+    "test_bench", "test_fuzz", "test_parallel", "test_ingest_corpus", "test_site", "test_site_links",
+    "test_posts", "test_fidelity",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

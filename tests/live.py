@@ -23,7 +23,7 @@ import httpx
 from .conftest import CORPUS
 
 FTS_TABLES = {"paragraphs_fts": "paragraphs", "cables_fts": "cables"}
-TIMESTAMP_COLUMNS = {"first_seen", "updated"}  # when a row was written: differs between runs by nature
+TIMESTAMP_COLUMNS = {"first_seen", "updated", "applied_at"}  # when a row was written: differs between runs by nature
 
 
 def corpus_subset(every: int) -> list[str]:

@@ -68,7 +68,7 @@ elif point == "fts":
     executescript = sqlite_utils.Database.executescript
     def paused_executescript(self, sql, *args, **kwargs):
         cursor = executescript(self, sql, *args, **kwargs)
-        if sql.startswith("INSERT INTO [paragraphs_fts]"):
+        if sql.startswith(('INSERT INTO "paragraphs_fts"', "INSERT INTO [paragraphs_fts]")):
             pause()
         return cursor
     sqlite_utils.Database.executescript = paused_executescript

@@ -34,11 +34,6 @@ from lark import Lark, Token, Tree
 from . import transform
 from .transform import BodyTransformer, HeaderTransformer
 
-try:
-    from lark_cython import lark_cython
-except Exception:  # noqa: BLE001 - a missing or broken build: plain Lark
-    lark_cython = None
-
 _CABLE_OPTIONS = dict(
     parser="lalr",
     lexer="contextual",
@@ -55,7 +50,9 @@ def grammar_text(name: str) -> str:
 def _plugins() -> dict:
     if os.environ.get("CABLEPARSE_LARK", "").lower() in ("python", "lark", "pure"):
         return {}
-    if lark_cython is None:
+    try:  # looked up at each build, so a test can take it away
+        from lark_cython import lark_cython  # type: ignore
+    except Exception:  # noqa: BLE001 - a missing or broken build: plain Lark
         return {}
     return {"_plugins": lark_cython.plugins}
 

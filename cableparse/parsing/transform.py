@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 from lark import Token, Transformer
 
-from ..model import Office, Paragraph, Recipient
+from ..model import Office, Paragraph, ParseProblem, Recipient
 from . import fields
 
 # The methods below touch tokens only through `.type`, `.line` and `str()`, so
@@ -24,16 +24,6 @@ _PARA_HEAD = re.compile(
     rf"^\s*¶?\s*(?P<num>\d{{1,3}})\s*[.)]?\s*(?P<mark>{_MARK})?\s*(?P<rest>.*)$", re.I | re.S)
 _SUB_HEAD = re.compile(
     rf"^\s*-{{0,3}}\s*\(?(?P<letter>[A-Za-z]{{1,2}})\s*[.)]\s*(?P<mark>{_MARK})?\s*(?P<rest>.*)$", re.I | re.S)
-# "…FOREIGN AFFAIRS.    PORTER" / "…prefers to avoid them. Herbst"
-_GLUED_SIGNATURE = re.compile(
-    r"^(?P<text>.*(?:\S\s{3,}|[.!?]\s{1,2}))(?P<sig>[A-Z][A-Z'-]{1,30}|[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s*$")
-_SENTENCE_END = re.compile(r"""[.:;!?"')\]]\s*$""")
-_TRAILER = re.compile(
-    r"^\s*(?:>|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)(?:\s*//?\s*[A-Z ]+)?"
-    r"|C O N F I D E N T I A L|S E C R E T|NNNN?|BT|=+\s*CABLE ENDS\s*=+|[A-Z]*VZCZ[A-Z]*|\*\*\*.*\*\*\*.*|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?)\s*$")
-_SIGNATURE = re.compile(r"^[*/\s]*[A-Za-z][A-Za-z.'\- ,]{1,40}[\s\"]*$")
-
-
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
@@ -129,13 +119,19 @@ class BodyParts:
     notes: list[str] = field(default_factory=list)  # addressing lines before the fields
     paragraphs: list[Paragraph] = field(default_factory=list)
     signature_line: Optional[str] = None
+    sections: list[str] = field(default_factory=list)  # dashed headings in order, each time one starts
+    # what the parser guessed or skipped; `line` is a line of the text the grammar saw
+    # (after page furniture is taken out), as Paragraph.line before parser.py maps it
+    problems: list[ParseProblem] = field(default_factory=list)
 
 
 _FIELD_KINDS = {"class_line", "caveat", "eo", "tags", "subject", "ref", "classified_by"}
 # Fields that some cables run together on one line:
-# "E.O. 12958: DECL: 12/17/2014 TAGS: EAIR ...", "SUBJECT: ... REF: ... Classified By: ..."
+# "E.O. 12958: DECL: 12/17/2014 TAGS: EAIR ...", "SUBJECT: ... REF: ... Classified By: ...",
+# "...VISIT TO CAIROClassified By: ...", "...E) CAIRO 730 Classified by Ambassador ..."
 _GLUED = re.compile(
-    r"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{4}|TAGS:|SUBJECT:|REFS?:|REFTELS?:|Classified By:|CLASSIFIED BY:))")
+    r"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{4}|TAGS:|SUBJECT:|REFS?:|REFTELS?:|CLASSIFIED BY:)"
+    r"|Classified By:|(?<=\s)Classified by (?=[A-Z]))")
 _GLUED_KIND = [
     (re.compile(r"^E\.\s?O\."), "eo"), (re.compile(r"^TAGS"), "tags"), (re.compile(r"^SUBJECT"), "subject"),
     (re.compile(r"^REF"), "ref"), (re.compile(r"^CLASSIFIED BY", re.I), "classified_by"),
@@ -154,6 +150,101 @@ def _split_glued(kind: str, text: str) -> list[tuple[str, str]]:
     return out
 
 
+# ------------------------------------------------------------- headings
+_DASH_RUN = r"(?:-{3,}|={3,})"
+_DASHES = re.compile(rf"^\s*{_DASH_RUN}[\s=-]*$")
+_TRAILING_DASHES = re.compile(rf"[ \t]*{_DASH_RUN}[ \t=-]*$")
+# the last run of two or more dashes before the heading: "End Summary. ---- HEADING"
+_LEAD_DASHES = re.compile(r"(?:^|\s)[-=]{2,}[\s=-]*(?=[^\s=-])")
+_SENTENCE_SPLIT = re.compile(r"[.!?][\"')\]\u201d]*\s+")
+_END_NOTE = re.compile(r"^end\s+(?:of\s+)?(?:summary|comment|note)\b[.\s]*", re.I)
+_NUMBERED = re.compile(r"^\s*¶?\s*\d{1,3}\s*[.)]")
+_FIELD_WORD = re.compile(r"^\s*(?:TAGS?\b|SUBJ(?:ECT)?\s*:|REF|E\.\s?O\.|CLASSIFIED\s+BY)", re.I)
+_REDACTION = re.compile(r"^\s*(?:X{5,}[\s.,;:]*)+$")
+_STRAY = {"SIPDIS"}  # a caveat the archive's conversion dropped into the text
+
+
+def _heading_like(text: str, from_long: bool = False) -> bool:
+    """Short, starts like a title, not a paragraph number, a field or a redaction."""
+    if not text or len(text) > 120 or len(text.split()) > 15:
+        return False
+    if not (text[0].isupper() or text[0].isdigit() or text[0] in "\"'\u201c(["):
+        return False
+    if from_long and text.endswith("."):
+        return False
+    return bool(re.search(r"[A-Za-z]{2}", text)) and not _NUMBERED.match(text) \
+        and not _FIELD_WORD.match(text) and not _REDACTION.match(text) and "   " not in text
+
+
+def split_heading(line: str) -> Optional[tuple[str, str]]:
+    """A line ending in dashes -> (text before the heading, heading), or None.
+
+    `---- Heading ----` and `Heading -----` give ("", heading); a paragraph whose
+    last sentence is a heading (`... End Summary. The Recap -----`,
+    `... END SUMMARY ---- HEADING ----`) gives its text and the heading.
+    """
+    m = _TRAILING_DASHES.search(line)
+    if not m or m.start() == 0:
+        return None
+    s = line[:m.start()].rstrip()
+    if not s.strip():
+        return None
+    leads = list(_LEAD_DASHES.finditer(s))
+    if leads:
+        k = leads[-1]
+        before, head = s[:k.start()].rstrip(), s[k.end():].strip()
+        head = _END_NOTE.sub("", head).strip(" :-") or head
+        if _heading_like(head, from_long=bool(before) and len(head.split()) > 15):
+            return before, " ".join(head.split())
+        return None
+    whole = " ".join(s.split())
+    cuts = list(_SENTENCE_SPLIT.finditer(s))
+    if cuts:
+        cut = cuts[-1]
+        before, head = s[:cut.end()].rstrip(), s[cut.end():].strip()
+        head = _END_NOTE.sub("", head).strip(" :") or head
+        # "U.S. and UK Messages In Synch": the cut after an abbreviation is no sentence end
+        if len(before.split()) >= 2 or _END_NOTE.match(before.strip()):
+            if _heading_like(head, from_long=len(whole.split()) > 15):
+                return before, " ".join(head.split())
+            if len(whole.split()) > 15:
+                return None
+    whole = _END_NOTE.sub("", whole).strip(" :") or whole
+    if _heading_like(whole):
+        return "", whole
+    return None
+
+
+def _ends_sentence(line: str) -> bool:
+    return bool(_SENTENCE_END.search(line)) or bool(_DASHES.match(line))
+
+
+# ------------------------------------------------------------ signature
+# "…FOREIGN AFFAIRS.    PORTER" / "…prefers to avoid them. Herbst" / "… 05/20/2009) SCOBEY" /
+# "…********* ERELI" / "… End comment.GODFREY"
+_GLUED_SIGNATURE = re.compile(
+    r"^(?P<text>.*(?:\S\s{3,}|[.!?)\"\u201d*]\s{1,2}|[a-z][.!?]))"
+    r"(?P<sig>[A-Z][A-Z'-]{2,30}(?: [A-Z][A-Z'-]{2,30})?|[A-Z][a-z]{2,}(?:-?[A-Z][a-z]+)?)\.{0,3}\s*$")
+_SENTENCE_END = re.compile(r"""[.:;!?"')\]\u201d]\s*$""")
+_CLASS_WORDS = r"UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|C O N F I D E N T I A L|S E C R E T"
+_TRAILER = re.compile(
+    rf"^\s*(?:>|(?:{_CLASS_WORDS})(?:\s*//?\s*[A-Z ]+)?"
+    r"|NNNN?|BT|=+\s*CABLE ENDS\s*=+|[A-Z]*VZCZ[A-Z]*|\*\*\*.*\*\*\*.*|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?"
+    r"|[\W_]*|(?:</?[a-z]+[^<>]*>\s*)+)\s*$")
+_SIGNATURE = re.compile(r"^[*/\s]*[A-Za-z][A-Za-z.'\- ,]{1,40}[\s\"]*$")
+_UPPER_NAME = re.compile(r"^[A-Z][A-Z'-]+(?:\s+[A-Z][A-Z'-]+){0,3}\.{0,3}$")
+_NOT_NAMES = set("""END COMMENT SUMMARY TEXT NOTE QUOTE UNQUOTE BT NNNN NNN MINIMIZE SIPDIS
+    NOFORN SENSITIVE UNCLASSIFIED UNCLAS CONFIDENTIAL SECRET LIMITED OFFICIAL USE DECLASSIFIED
+    REGARDS THANKS THANK YOU AND FOR THE OF TO ACTION INFO REF TAGS SUBJECT RELEASED FYI ENDS
+    CABLE PAGE SECTION NOTAL SBU""".split())
+
+
+def _is_name(text: str) -> bool:
+    words = set(text.replace(".", " ").upper().split())
+    return bool(words) and not words & _NOT_NAMES and not re.fullmatch(r"X+", text.strip("."))
+
+
+# ------------------------------------------------------------ transformer
 class BodyTransformer(Transformer):
     """body tree -> BodyParts. `line_of` maps a parsed line to the user's line."""
 
@@ -188,6 +279,10 @@ class BodyTransformer(Transformer):
 
     ended = dashed  # a sentence-ending line, and the paragraph that may follow it
 
+    def heading(self, children):
+        """A one-line heading with its dashes, and the paragraph that may follow it."""
+        return [("heading", children[0])] + children[1:]
+
     def gap(self, children):
         return ("gap", None)
 
@@ -209,11 +304,15 @@ class BodyTransformer(Transformer):
         body_blocks += _blocks(entries)
         self._signature(body_blocks, parts)
         self._paragraphs(body_blocks, parts)
+        self._classified_by_paragraph(parts)
         return parts
+
+    def _warn(self, parts: BodyParts, part: str, line: int, message: str) -> None:
+        parts.problems.append(ParseProblem(part=part, line=line, column=0, message=message, severity="warning"))
 
     # -- preamble: fields with their continuation lines
     def _preamble(self, items, parts: BodyParts) -> list[list]:
-        groups: list[tuple[str, list[Token]]] = []  # ("field:kind" | "text", tokens)
+        groups: list[tuple[str, list]] = []  # (kind | "line", tokens)
         open_group = None
         for kind, token in items:
             if kind == "gap":
@@ -221,17 +320,32 @@ class BodyTransformer(Transformer):
             elif kind in _FIELD_KINDS:
                 open_group = (kind, [token])
                 groups.append(open_group)
+            elif kind == "line" and _DASHES.match(str(token)):
+                # a dash line ends a field (a subject never runs into a heading's dashes)
+                open_group = ("line", [token])
+                groups.append(open_group)
+                open_group = None
             elif open_group is not None:  # continuation line of a field or text block
                 open_group[1].append(token)
             else:
                 open_group = ("line", [token])
                 groups.append(open_group)
         groups = _merge_ref_items(groups)
-        split: list[tuple[str, list[Token], str]] = []
+        groups = self._subject_after_blank(groups, parts)
+        split: list[tuple[str, list, str]] = []
         for kind, tokens in groups:
+            if kind == "ref":
+                tokens, rest = _ref_lines(tokens)
+                text = "\n".join(str(t).rstrip("\n") for t in tokens)
+                split += [(k, tokens, t) for k, t in _split_glued(kind, text)]
+                if rest:
+                    text = "\n".join(str(t).rstrip("\n") for t in rest)
+                    split += [(k, rest, t) for k, t in _split_glued("line", text)]
+                    self._warn(parts, "refs", rest[0].line,
+                               "text after the references read as the body's first paragraph")
+                continue
             text = "\n".join(str(t).rstrip("\n") for t in tokens)
-            pieces = _split_glued(kind, text)
-            split += [(k, tokens, t) for k, t in pieces]
+            split += [(k, tokens, t) for k, t in _split_glued(kind, text)]
         last_field = max((i for i, (k, _, _) in enumerate(split) if k in _FIELD_KINDS), default=-1)
         body_blocks = []
         for i, (kind, tokens, text) in enumerate(split):
@@ -239,9 +353,24 @@ class BodyTransformer(Transformer):
                 self._field(kind, text, parts)
             elif i < last_field:
                 parts.notes.append(_clean(text))
-            else:
+            elif len(tokens) == 1 or text.count("\n") + 1 == len(tokens):
                 body_blocks.append([("line", t) for t in tokens])
+            else:  # text that a glued field was cut from: keep only the text itself
+                body_blocks.append([("line", Token("TEXT", text + "\n", line=tokens[0].line))])
         return body_blocks
+
+    def _subject_after_blank(self, groups: list, parts: BodyParts) -> list:
+        """`SUBJECT:` alone, the subject after a blank line: the next text block is the subject."""
+        out: list = []
+        for kind, tokens in groups:
+            if (kind == "line" and out and out[-1][0] == "subject" and len(out[-1][1]) == 1
+                    and not fields.parse_subject(str(out[-1][1][0])) and len(tokens) <= 3
+                    and not _DASHES.match(str(tokens[0]))):
+                out[-1][1].extend(tokens)
+                self._warn(parts, "subject", tokens[0].line, "subject read from the line after an empty SUBJECT:")
+                continue
+            out.append((kind, tokens))
+        return out
 
     def _field(self, kind: str, text: str, parts: BodyParts) -> None:
         if kind == "class_line":
@@ -257,23 +386,35 @@ class BodyTransformer(Transformer):
             parts.persons += [p for p in fields.parse_person_tags(text) if p not in parts.persons]
         elif kind == "subject":
             if parts.subject is None:
-                parts.subject = fields.parse_subject(text)
+                parts.subject = fields.parse_subject(text) or None
         elif kind == "ref":
             value = re.sub(r"^\s*REF[A-Z()]*\s*:\s*", "", text, count=1, flags=re.I)
             parts.ref_text = f"{parts.ref_text} {value}" if parts.ref_text else value
         elif kind == "classified_by":
-            parts.classified_by = fields.parse_classified_by(text)
+            if parts.classified_by is None:
+                parts.classified_by = fields.parse_classified_by(text) or None
+
+    def _classified_by_paragraph(self, parts: BodyParts) -> None:
+        """`1. (U) CLASSIFIED BY CDA JOSEPH MERANTE FOR REASONS 1.5 (B) AND (D).`: the
+        classification authority written as the first paragraph stays a paragraph and
+        fills `classified_by`."""
+        if parts.classified_by is not None:
+            return
+        for p in parts.paragraphs[:3]:
+            if _CLASSIFIED_BY_TEXT.match(p.text):
+                parts.classified_by = fields.parse_classified_by(p.text.split("\n\n")[0]) or None
+                return
 
     # -- signature: the last short line standing alone, or glued after spaces
     def _signature(self, blocks: list[list], parts: BodyParts) -> None:
         """The signer: a short name line at the end, on its own or after the last sentence.
 
-        Trailing furniture (a repeated classification, `>`, the archive's
-        `2001VATICA03507 - Classification: …` line) is dropped first.
+        Trailing furniture (a repeated classification, `>`, dots, HTML left by the
+        site, the archive's `2001VATICA03507 - Classification: …` line) is dropped first.
         """
         while blocks:
             last = blocks[-1]
-            while last and _TRAILER.match(str(last[-1][1])):
+            while last and last[-1][0] != "heading" and _TRAILER.match(str(last[-1][1])):
                 last.pop()
             if last:
                 break
@@ -283,57 +424,163 @@ class BodyTransformer(Transformer):
         last = blocks[-1]
         lines = [str(t).strip() for _, t in last]
         kind, token = last[-1]
-        alone = len(lines) == 1 or _SENTENCE_END.search(lines[-2])
-        if kind == "line" and alone and _SIGNATURE.match(lines[-1]) and not lines[-1].endswith(".") \
-                and len(lines[-1].split()) <= 4:
-            parts.signature_line = lines[-1]
-            last.pop()
-            if not last:
-                blocks.pop()
-            return
+        name = lines[-1].rstrip(".").strip(" *\"/")
+        if kind in ("line", "heading") and len(name.split()) <= 4 and _is_name(name):
+            before = lines[-2] if len(lines) > 1 else None
+            upper = bool(_UPPER_NAME.match(name))
+            alone = before is None or _ends_sentence(before) or (
+                upper and (re.search(r"[a-z]", before) or re.search(r"X{4,}|\bCOMMENT\s*$|/\s*$", before)))
+            dotted = lines[-1].rstrip().endswith(".")
+            if alone and _SIGNATURE.match(name) and (upper or not dotted):
+                parts.signature_line = name
+                last.pop()
+                if not last:
+                    blocks.pop()
+                return
         m = _GLUED_SIGNATURE.match(lines[-1])
-        if m:
+        if m and _is_name(m.group("sig")) and not re.search(r"X{4}$", m.group("text").rstrip()):
+            text = m.group("text").rstrip()
             parts.signature_line = m.group("sig")
-            last[-1] = (kind, Token(token.type, m.group("text") + "\n", line=token.line))
+            last[-1] = (kind, Token(_type(token), text + "\n", line=token.line))
 
     # -- paragraphs, subparagraphs, headings
     def _paragraphs(self, blocks: list[list], parts: BodyParts) -> None:
-        section: Optional[str] = None
-        current: Optional[Paragraph] = None
-        parent: Optional[Paragraph] = None
-        out = parts.paragraphs
+        builder = _Builder(parts, self)
         for block in blocks:
-            heading = _heading(block)
-            if heading:
-                section = heading
-                continue
-            for i, (kind, token) in enumerate(block):
-                raw = str(token).rstrip("\n")
-                line = self.line_of(token.line)
-                if kind == "para":
-                    m = _PARA_HEAD.match(raw)
-                    current = parent = Paragraph(
-                        position=len(out) + 1, number=int(m.group("num")), sub=None,
-                        classification=fields.mark_value(m.group("mark")), section=section,
-                        text=m.group("rest"), line=line)
-                    out.append(current)
-                elif kind == "sub":
-                    m = _SUB_HEAD.match(raw)
-                    current = Paragraph(
-                        position=len(out) + 1, number=parent.number if parent else None,
-                        sub=m.group("letter").upper(),
-                        classification=fields.mark_value(m.group("mark")) or (parent.classification if parent else None),
-                        section=section, text=m.group("rest"), line=line)
-                    out.append(current)
-                elif current is None:
-                    current = Paragraph(position=len(out) + 1, number=None, sub=None, classification=None,
-                                        section=section, text=raw, line=line)
-                    out.append(current)
-                else:
-                    sep = "\n\n" if i == 0 else "\n"
-                    current.text = f"{current.text}{sep}{raw}"
-        for p in out:
+            builder.block(block)
+        for p in parts.paragraphs:
             p.text = "\n\n".join(_clean(chunk) for chunk in p.text.split("\n\n") if chunk.strip())
+
+
+_CLASSIFIED_BY_TEXT = re.compile(r"^\s*(?:\([A-Z/ ]{1,12}\)\s*)?CLASSIFIED\s*BY\b", re.I)
+
+
+def _type(token) -> str:
+    return getattr(token, "type", "TEXT")
+
+
+class _Builder:
+    """Paragraphs and sections from the body's blocks (runs of lines between blank lines)."""
+
+    def __init__(self, parts: BodyParts, owner: BodyTransformer):
+        self.parts = parts
+        self.owner = owner
+        self.out = parts.paragraphs
+        self.section: Optional[str] = None
+        self.current: Optional[Paragraph] = None
+        self.parent: Optional[Paragraph] = None
+
+    def set_section(self, heading: str, token) -> None:
+        self.section = heading
+        self.parts.sections.append(heading)
+        self.current = None  # text after a heading starts a new block
+
+    def block(self, block: list) -> None:
+        lines = [(k, t, str(t).rstrip("\n")) for k, t in block]
+        lines = [x for x in lines if x[2].strip() not in _STRAY or x[0] != "line"]
+        if not lines:
+            return
+        # a block of redaction lines stands for paragraphs the release took out
+        if all(k == "line" and _REDACTION.match(r) for k, _, r in lines):
+            self.current = None
+        heading = _block_heading(lines)
+        if heading is not None:
+            self.set_section(heading, lines[0][1])
+            return
+        n = len(lines)
+        i = 0
+        first = True
+        while i < n:
+            kind, token, raw = lines[i]
+            nxt = lines[i + 1][2] if i + 1 < n else None
+            if kind in ("line", "heading") and _DASHES.match(raw):
+                # dash line, heading text, dash line (or the block's end)
+                if i + 1 < n and lines[i + 1][0] in ("line", "heading") and _heading_like(
+                        _strip_dashes(lines[i + 1][2])) and (i + 2 >= n or _DASHES.match(lines[i + 2][2])):
+                    self.set_section(_strip_dashes(lines[i + 1][2]), token)
+                    i += 3
+                    first = True
+                    continue
+                if i + 1 < n and lines[i + 1][0] in ("line", "heading") and split_heading(lines[i + 1][2]):
+                    i += 1  # the dashes over a "Heading -----" line
+                    continue
+                i += 1  # a separator: the paragraph before it ends
+                self.current = None
+                first = True
+                continue
+            if kind in ("line", "heading") and nxt is not None and _DASHES.match(nxt) and _heading_like(raw.strip()) \
+                    and (i == 0 or _ends_sentence(lines[i - 1][2]) or lines[i - 1][0] == "heading"):
+                # "Heading" underlined by dashes, after a sentence's end
+                self.set_section(" ".join(raw.split()), token)
+                i += 2
+                first = True
+                continue
+            cut = split_heading(raw) if raw.rstrip().endswith(("---", "===")) else None
+            if cut is not None and not (kind == "line" and not cut[0] and i > 0 and not _ends_sentence(lines[i - 1][2])
+                                        and lines[i - 1][0] != "heading"):
+                before, heading = cut
+                if before.strip():
+                    self.add(kind, token, before, first)
+                self.set_section(heading, token)
+                i += 1
+                first = True
+                continue
+            self.add(kind if kind != "heading" else "line", token, raw, first)
+            first = False
+            i += 1
+
+    def add(self, kind: str, token, raw: str, first: bool) -> None:
+        out = self.out
+        line = token.line
+        section = self.section
+        if kind == "para":
+            m = _PARA_HEAD.match(raw)
+            if m:
+                self.current = self.parent = Paragraph(
+                    position=len(out) + 1, number=int(m.group("num")), sub=None,
+                    classification=fields.mark_value(m.group("mark")), section=section,
+                    text=m.group("rest"), line=line)
+                out.append(self.current)
+                return
+        elif kind == "sub":
+            m = _SUB_HEAD.match(raw)
+            if m:
+                parent = self.parent
+                self.current = Paragraph(
+                    position=len(out) + 1, number=parent.number if parent else None,
+                    sub=m.group("letter").upper(),
+                    classification=fields.mark_value(m.group("mark")) or (parent.classification if parent else None),
+                    section=section, text=m.group("rest"), line=line)
+                out.append(self.current)
+                return
+        if self.current is None:
+            self.current = Paragraph(position=len(out) + 1, number=None, sub=None, classification=None,
+                                     section=section, text=raw, line=line)
+            out.append(self.current)
+        else:
+            sep = "\n\n" if first else "\n"
+            self.current.text = f"{self.current.text}{sep}{raw}"
+
+
+def _strip_dashes(text: str) -> str:
+    return " ".join(text.strip().strip("-=").split())
+
+
+def _block_heading(lines: list) -> Optional[str]:
+    """A block that is only a heading: text between dash lines, or text underlined by dashes."""
+    if any(k not in ("line", "heading") for k, _, _ in lines):
+        return None
+    raws = [r.strip() for _, _, r in lines]
+    dashes = [bool(_DASHES.match(r)) for r in raws]
+    texts = [r for r, d in zip(raws, dashes) if not d]
+    if not any(dashes) or not 1 <= len(texts) <= 2 or len(" ".join(texts)) > 120:
+        return None
+    if not dashes[-1] and not dashes[0]:
+        return None
+    if len(texts) == 1 and split_heading(texts[0]) is not None and not dashes[-1]:
+        return None  # "-----" over "Heading ----": the line itself is read as a heading
+    text = _clean(" ".join(_strip_dashes(t) for t in texts))
+    return text if text and _heading_like(text) else None
 
 
 _REF_ITEM = re.compile(r"^\s*¶?\s*\(?[A-Za-z][.)]\s")
@@ -348,6 +595,22 @@ def _merge_ref_items(groups: list) -> list:
         else:
             out.append((kind, tokens))
     return out
+
+
+# a line of prose after the references: no digit, several words, not a reference's label
+_PROSE = re.compile(r"^(?!\s*\(?[A-Za-z][.)]\s)(?!.*\d)\s*[A-Z][^\n]*\s\S+\s\S+")
+
+
+def _ref_lines(tokens: list) -> tuple[list, list]:
+    """The REF field's own lines, and the text run on after them without a blank line
+    (`REF: THE HAGUE 325` / `THIS MESSAGE IS SENSITIVE BUT UNCLASSIFIED. PLEASE HANDLE`)."""
+    for k in range(1, len(tokens)):
+        raw = str(tokens[k])
+        prev = str(tokens[k - 1]).rstrip()
+        if _PROSE.match(raw) and (re.search(r"\d\)?\s*$", prev) or _SENTENCE_END.search(prev)) \
+                and len(raw.split()) >= 4:
+            return tokens[:k], tokens[k:]
+    return tokens, []
 
 
 def _flatten(children: list) -> list:
@@ -365,26 +628,5 @@ def _blocks(entries: list) -> list[list]:
             if blocks[-1]:
                 blocks.append([])
             continue
-        if kind in ("para", "sub") and blocks[-1] and _DASHES.match(str(blocks[-1][-1][1])):
-            blocks.append([])
         blocks[-1].append((kind, token))
     return [b for b in blocks if b]
-
-
-_DASHES = re.compile(r"^\s*-{3,}[\s-]*$")
-_STRAY = {"SIPDIS"}  # a caveat the archive's conversion dropped into the text
-
-
-def _heading(block: list) -> Optional[str]:
-    """A dashed heading: text between dash lines, or text underlined with dashes."""
-    if any(kind != "line" for kind, _ in block):
-        return None
-    lines = [str(t).strip() for _, t in block]
-    lines = [line for line in lines if line not in _STRAY]
-    dashes = [bool(_DASHES.match(line)) for line in lines]
-    texts = [line for line, d in zip(lines, dashes) if not d]
-    if not any(dashes) or not 1 <= len(texts) <= 2 or len(" ".join(texts)) > 120:
-        return None
-    if not dashes[-1] and not dashes[0]:
-        return None
-    return _clean(" ".join(texts))

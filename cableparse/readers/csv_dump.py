@@ -19,6 +19,8 @@ from .decoding import decode_legacy, guess_encoding, normalise_newlines
 
 # A record's first line: "12","1/31/1985 5:31","
 CSV_START = re.compile(rb'"\d+","\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}","')
+# A cable's content column runs to megabytes; the csv module's default limit is 128 KiB.
+csv.field_size_limit(2**31 - 1)
 _CSV_COLUMNS = 8
 
 
