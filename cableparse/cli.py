@@ -17,6 +17,7 @@ import click
 import sqlite_utils
 
 from .archive import ingest as run_ingest
+from .archive.guard import ArchiveBusy, ingest_running, ingesting, mark_immutable_server
 from .archive.migrations import migrate as run_migrations
 from .archive.migrations import pending as pending_migrations
 from .archive.versions import diff_json, diff_versions, load_versions, pick_pair, render
@@ -30,6 +31,44 @@ def _iter_inputs(paths, stdin=None):
     if stdin is None and "-" in paths:
         stdin = click.get_binary_stream("stdin")
     return iter_inputs(list(paths), stdin=stdin)
+
+
+def _database_trouble(db_path, exc: sqlite3.OperationalError, busy_timeout: int) -> str:
+    """One line for what SQLite said, instead of a traceback; what is written stays written."""
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return (f"{db_path} is locked by another program (waited {busy_timeout} s): the batches written "
+                "before stay in the archive; run the same command again when it is done")
+    if "full" in message:
+        return (f"the disk is full while writing {db_path}: the batches written before stay in the "
+                "archive; free some space and run the same command again")
+    return f"{db_path}: {message}: the batches written before stay in the archive"
+
+
+def _run_ingest(paths, db_path, batch_size, force, jobs, quiet, busy_timeout):
+    db = sqlite_utils.Database(db_path)
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout) * 1000}")
+    try:
+        items = _iter_inputs(paths)
+        if quiet:
+            return run_ingest(db, items, batch_size=batch_size, force=force, jobs=jobs)
+        start = time.monotonic()
+
+        def log(message):
+            click.echo(f"\n{message}", err=True)
+
+        def info(_item):
+            rate = bar.pos / max(time.monotonic() - start, 1e-6)
+            return f"{bar.pos} inputs, {rate:.0f}/s"
+
+        # Unknown length (a CSV file holds many cables): show count and rate.
+        bar = click.progressbar(_unknown_length(), label="Ingesting", file=sys.stderr,
+                                show_eta=False, item_show_func=info)
+        with bar:
+            return run_ingest(db, items, batch_size=batch_size, force=force,
+                              progress=bar.update, log=log, jobs=jobs)
+    finally:
+        db.close()
 
 
 def _unknown_length():
@@ -61,36 +100,28 @@ def cli():
 @click.option("--timings", "timings_path", type=click.Path(dir_okay=False),
               help="Write where the time went (seconds per stage) to this JSON file")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary")
-def ingest(paths, db_path, batch_size, force, jobs, timings_path, quiet):
+@click.option("--busy-timeout", default=300, show_default=True, type=click.IntRange(min=0),
+              help="Seconds to wait for another program that holds the archive's write lock")
+def ingest(paths, db_path, batch_size, force, jobs, timings_path, quiet, busy_timeout):
     """Parse PATHS (files, directories, or - for standard input) into the archive.
 
     Inputs that could not be read or parsed are recorded in the ingest_errors
     table. Exits 1 only when nothing at all could be ingested. Parsing runs on
-    every core; memory stays the same whatever the size of the input.
+    every core; memory stays bounded whatever the size of the input (cables.csv
+    is streamed; any other input over 128 MiB is recorded, not read). Another
+    ingest of the same archive is waited for; an archive served with
+    `serve --immutable` is refused.
     """
-    db = sqlite_utils.Database(db_path)
     try:
-        items = _iter_inputs(paths)
-        if quiet:
-            summary = run_ingest(db, items, batch_size=batch_size, force=force, jobs=jobs)
-        else:
-            start = time.monotonic()
-
-            def log(message):
-                click.echo(f"\n{message}", err=True)
-
-            def info(_item):
-                rate = bar.pos / max(time.monotonic() - start, 1e-6)
-                return f"{bar.pos} inputs, {rate:.0f}/s"
-
-            # Unknown length (a CSV file holds many cables): show count and rate.
-            bar = click.progressbar(_unknown_length(), label="Ingesting", file=sys.stderr,
-                                    show_eta=False, item_show_func=info)
-            with bar:
-                summary = run_ingest(db, items, batch_size=batch_size, force=force,
-                                     progress=bar.update, log=log, jobs=jobs)
-    finally:
-        db.close()
+        with ingesting(db_path, waiting=lambda: click.echo(
+                f"waiting for another ingest of {db_path} to finish", err=True)):
+            summary = _run_ingest(paths, db_path, batch_size, force, jobs, quiet, busy_timeout)
+    except ArchiveBusy as exc:
+        raise click.ClickException(str(exc))
+    except sqlite3.OperationalError as exc:
+        raise click.ClickException(_database_trouble(db_path, exc, busy_timeout))
+    except OSError as exc:  # the archive's folder is missing or not writable
+        raise click.ClickException(f"cannot write {db_path}: {exc.strerror or exc}")
     if timings_path:
         with open(timings_path, "w", encoding="utf-8") as fh:
             json.dump(summary.timings, fh, indent=2)
@@ -99,8 +130,8 @@ def ingest(paths, db_path, batch_size, force, jobs, timings_path, quiet):
     if summary.ok == 0:
         for message in summary.failures:
             click.echo(message, err=True)
-        if not summary.failed:
-            click.echo(f"no cables found in {' '.join(paths)}", err=True)
+        found = "nothing could be ingested from" if summary.failed else "no cables found in"
+        click.echo(f"{found} {' '.join(paths)}", err=True)
         sys.exit(1)
 
 
@@ -205,7 +236,12 @@ def serve(db_path, host, port, open_browser, immutable):
         raise click.ClickException(f"{db_path} does not exist: run `cableparse ingest` first")
     _warn_if_outdated(db_path)
     inspect_file = None
+    if immutable and ingest_running(db_path):
+        click.echo(f"an ingest is writing {db_path}: serving it normally, not --immutable "
+                   "(an immutable server cannot see changes while they are made)", err=True)
+        immutable = False
     if immutable:
+        mark_immutable_server(db_path)  # ingests refuse this archive while the server lives
         # Immutable mode ignores the WAL file: fold it into the database first.
         db = sqlite_utils.Database(db_path)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

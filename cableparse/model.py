@@ -41,6 +41,8 @@ class RawCable:
     header: str
     body: str
     meta: Metadata = field(default_factory=Metadata)
+    notes: list[str] = field(default_factory=list)  # what the reader noticed: stray bytes, a cut page
+    cut: bool = False  # the input ends before the cable does (a page without its closing </pre>)
 
 
 @dataclass
@@ -127,6 +129,7 @@ class Cable:
     declassify_on: Optional[str] = None
     classified_by: Optional[str] = None
     # provenance
+    cut: bool = False  # the input ended before the cable did (see RawCable.cut)
     source: Optional[str] = None
     source_line: Optional[int] = None
     format: Optional[str] = None

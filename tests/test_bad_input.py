@@ -21,7 +21,7 @@ def errors(db_path):
 def test_missing_path(tmp_path):
     result = ingest(tmp_path / "nowhere.txt", "--db", tmp_path / "a.db")
     assert result.exit_code == 1
-    assert f"{tmp_path / 'nowhere.txt'}: no such file or directory" in result.output
+    assert "nowhere.txt: no such file or directory" in result.output
 
 
 def test_empty_file(tmp_path):

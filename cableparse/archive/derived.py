@@ -13,6 +13,7 @@ import sqlite_utils
 
 from .posts import build_posts
 from .rows import now
+from .sections import STANDARD, section_key, section_label
 from .tagdict import fill_tags
 from .versions import record_diffs
 
@@ -68,11 +69,70 @@ def refresh_tag_counts(db: sqlite_utils.Database) -> None:
         )
 
 
+def fill_section_keys(db: sqlite_utils.Database) -> int:
+    """Set paragraphs.section_key (and sections.section_key) where an archive made before
+    the column lacks it; return how many headings were keyed. Each distinct heading is
+    normalised once and updated through idx_paragraphs_section."""
+    headings = [r[0] for r in db.execute(
+        "select distinct section from paragraphs where section is not null and section_key is null")]
+    if not headings:
+        return 0
+    with db.atomic():
+        db.execute("create temp table if not exists section_keys_todo (heading text primary key, key text)")
+        db.execute("delete from temp.section_keys_todo")
+        db.conn.executemany("insert or ignore into temp.section_keys_todo values (?, ?)",
+                            [(h, section_key(h)) for h in headings])
+        for table, column in (("paragraphs", "section"), ("sections", "heading")):
+            db.execute(f"update [{table}] set section_key = (select key from temp.section_keys_todo "
+                       f"where heading = [{table}].[{column}]) "
+                       f"where section_key is null and [{column}] in (select heading from temp.section_keys_todo)")
+        db.execute("drop table temp.section_keys_todo")
+    return len(headings)
+
+
+def build_section_counts(db: sqlite_utils.Database) -> None:
+    """section_counts, whole: paragraphs and cables per normalised section, its label (the
+    vocabulary's name of a standard part, else the heading's most used spelling)."""
+    rows = db.execute(
+        "select section_key, count(*), count(distinct cable_id), count(distinct section) "
+        "from paragraphs where section_key is not null group by section_key").fetchall()
+    spelling = {}
+    for key, heading, n in db.execute(
+            "select section_key, section, count(*) from paragraphs where section_key is not null "
+            "group by section_key, section"):
+        if key not in spelling or n > spelling[key][1]:
+            spelling[key] = (heading, n)
+    with db.atomic():
+        db.execute("delete from section_counts")
+        db["section_counts"].insert_all(
+            ({"section_key": key, "paragraphs": paragraphs, "cables": cables, "headings": headings,
+              "label": _label(key, spelling.get(key, (None, 0))[0])}
+             for key, paragraphs, cables, headings in rows), batch_size=1000)
+
+
+def _label(key: str, heading: Optional[str]) -> str:
+    if key in STANDARD or not heading:
+        return section_label(key)  # a standard part: the vocabulary's name
+    return heading.strip().rstrip(":").strip() or section_label(key)
+
+
+def sections_missing(db: sqlite_utils.Database) -> bool:
+    """An archive made before section keys: headings without a key, or no counts yet."""
+    if not db["section_counts"].exists():
+        return False
+    counted = db.execute("select exists (select 1 from section_counts)").fetchone()[0]
+    if counted:
+        return False
+    return bool(db.execute("select exists (select 1 from paragraphs where section is not null)").fetchone()[0])
+
+
 def rebuild(db: sqlite_utils.Database, versioned: Iterable[str] = (), force: bool = False) -> bool:
     """Rebuild every derived table if the cables changed since the last build; say whether it ran."""
     state = archive_state(db)
-    if not force and state == derived_state(db):
+    if not force and state == derived_state(db) and not sections_missing(db):
         return False
+    fill_section_keys(db)
+    build_section_counts(db)  # the section facet's counts (sections.py keys)
     refresh_tag_counts(db)
     fill_tags(db)  # kind and description of each code (tagdict.py)
     build_posts(db)  # posts, stations and their places, rebuilt whole (posts.py)

@@ -6,34 +6,97 @@ through triggers during it, which took twice the CPU. sqlite-utils'
 commits between creating an index, filling it and adding the triggers, so an
 index counts as built only when all three are there; after a crash mid-build
 the next run builds it again.
+
+Stemming: `paragraphs_fts` and `cables_fts` use the Porter stemmer over
+unicode61 (FTS_TOKENIZE), so trafficking, traffickers and trafficked are one
+search, as researchers expect from WikiLeaks' own search. `paragraphs_fts` is
+the index the site's search page queries, so a script's `match` on it gives the
+page's counts. The exact word (`=trafficking` on the search page) is found in
+a second index over the same rows without stemming, `paragraphs_exact_fts`
+(EXACT_FTS, EXACT_TOKENIZE), kept in sync by triggers of its own.
+An index built with another tokenizer (an archive made before stemming) counts
+as not built, and is built again by the next ingest.
 """
 from __future__ import annotations
-
-from typing import Optional
 
 import sqlite_utils
 
 from .schema import FTS
 
-# FTS5 tokenizer (None: FTS5's default, unicode61). The ascii tokenizer, a
-# larger pgsz or crisismerge were measured no faster.
-FTS_TOKENIZE: Optional[str] = None
+# FTS5 tokenizer of the stemmed indexes. (The ascii tokenizer, a larger pgsz or
+# crisismerge were measured no faster than unicode61.)
+FTS_TOKENIZE = "porter unicode61"
+# The unstemmed index of paragraph text: table -> (index name, column, tokenizer)
+EXACT_FTS = {"paragraphs": ("paragraphs_exact_fts", "text")}
+EXACT_TOKENIZE = "unicode61"
+
+
+def _tokenizer_of(db: sqlite_utils.Database, name: str) -> str | None:
+    """The tokenize= option an FTS5 table was created with ('' for FTS5's default)."""
+    row = db.execute("select sql from sqlite_master where name = ?", [name]).fetchone()
+    if row is None:
+        return None
+    sql = " ".join((row[0] or "").split())
+    marker = "tokenize="
+    at = sql.find(marker)
+    if at < 0:
+        return ""
+    value = sql[at + len(marker):].lstrip()
+    quote = value[:1]
+    if quote in ("'", '"', "["):
+        end = {"[": "]"}.get(quote, quote)
+        return value[1:value.find(end, 1)]
+    return value.split(",")[0].split(")")[0].strip()
+
+
+def _triggers_and_rows(db: sqlite_utils.Database, table: str, fts: str, prefix: str) -> bool:
+    triggers = {t.name for t in db[table].triggers}
+    if not {f"{prefix}_ai", f"{prefix}_ad", f"{prefix}_au"} <= triggers:
+        return False
+    indexed = db.execute(f"select count(*) from [{fts}_docsize]").fetchone()[0]
+    return indexed == db.execute(f"select count(*) from [{table}]").fetchone()[0]
 
 
 def _is_built(db: sqlite_utils.Database, table: str) -> bool:
-    """The index exists, with its triggers, and holds a row for every row of its table.
+    """The index exists with the current tokenizer, with its triggers, and holds a row
+    for every row of its table.
 
     enable_fts creates the index, fills it, then adds the triggers, committing
     in between: a crash leaves an index that fails one of these checks.
     """
-    fts = db[f"{table}_fts"]
-    if not fts.exists():
+    fts = f"{table}_fts"
+    if not db[fts].exists() or _tokenizer_of(db, fts) != FTS_TOKENIZE:
         return False
-    triggers = {t.name for t in db[table].triggers}
-    if not {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= triggers:
+    return _triggers_and_rows(db, table, fts, table)
+
+
+def _exact_is_built(db: sqlite_utils.Database, table: str) -> bool:
+    name, _column = EXACT_FTS[table]
+    if not db[name].exists() or _tokenizer_of(db, name) != EXACT_TOKENIZE:
         return False
-    indexed = db.execute(f"select count(*) from [{table}_fts_docsize]").fetchone()[0]
-    return indexed == db.execute(f"select count(*) from [{table}]").fetchone()[0]
+    return _triggers_and_rows(db, table, name, name)
+
+
+def _build_exact(db: sqlite_utils.Database, table: str) -> None:
+    """The unstemmed index of `table`, over the same rows (external content), with triggers
+    named after it (`paragraphs_exact_fts_ai` ...), so it never touches enable_fts' own."""
+    name, column = EXACT_FTS[table]
+    with db.atomic():
+        for suffix in ("ai", "ad", "au"):
+            db.execute(f"drop trigger if exists [{name}_{suffix}]")
+        db.execute(f"drop table if exists [{name}]")
+        db.execute(f"create virtual table [{name}] using fts5([{column}], content=[{table}], "
+                   f"content_rowid=rowid, tokenize='{EXACT_TOKENIZE}')")
+        db.execute(f"insert into [{name}]([{name}]) values('rebuild')")
+        db.execute(f"create trigger [{name}_ai] after insert on [{table}] begin "
+                   f"insert into [{name}](rowid, [{column}]) values (new.rowid, new.[{column}]); end")
+        db.execute(f"create trigger [{name}_ad] after delete on [{table}] begin "
+                   f"insert into [{name}]([{name}], rowid, [{column}]) "
+                   f"values('delete', old.rowid, old.[{column}]); end")
+        db.execute(f"create trigger [{name}_au] after update of [{column}] on [{table}] begin "
+                   f"insert into [{name}]([{name}], rowid, [{column}]) "
+                   f"values('delete', old.rowid, old.[{column}]); "
+                   f"insert into [{name}](rowid, [{column}]) values (new.rowid, new.[{column}]); end")
 
 
 def ensure_fts(db: sqlite_utils.Database) -> list[str]:
@@ -44,8 +107,14 @@ def ensure_fts(db: sqlite_utils.Database) -> list[str]:
             continue
         db[table].enable_fts(columns, create_triggers=True, tokenize=FTS_TOKENIZE, replace=True)
         built.append(table)
+    for table in EXACT_FTS:
+        if not db[table].exists() or _exact_is_built(db, table):
+            continue
+        _build_exact(db, table)
+        built.append(EXACT_FTS[table][0])
     return built
 
 
 def has_fts(db: sqlite_utils.Database) -> bool:
-    return all(_is_built(db, table) for table in FTS)
+    return all(_is_built(db, table) for table in FTS) and all(
+        _exact_is_built(db, table) for table in EXACT_FTS)

@@ -7,6 +7,8 @@ each recorded once in `_sqlite_migrations` by sqlite-utils' `Migrations`.
 """
 from __future__ import annotations
 
+import os
+
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
@@ -30,6 +32,17 @@ def place_posts(db: sqlite_utils.Database) -> None:
     has_posts = db.execute("select exists (select 1 from posts)").fetchone()[0]
     if has_cables and not has_posts:
         build_posts(db)
+
+
+@migrations()
+def relative_sources(db: sqlite_utils.Database) -> None:
+    """Older versions recorded the absolute path of each input: keep the file's name,
+    so a published archive does not show the ingesting machine's folders."""
+    for table in ("cables", "cable_versions", "ingest_errors"):
+        if not db[table].exists():
+            continue
+        for (source,) in db.execute(f"select distinct source from [{table}] where source like '/%'").fetchall():
+            db.execute(f"update [{table}] set source = ? where source = ?", [os.path.basename(source), source])
 
 
 def pending(db: sqlite_utils.Database) -> list[str]:

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from ..model import Cable, RawCable
+from .sections import section_key
 
 # Fields of `Cable` that have tables of their own rather than a column of `cables`.
 _OWN_TABLES = frozenset({"refs", "recipients", "offices", "paragraphs", "problems"})
@@ -41,6 +42,22 @@ def positions(items) -> list[int]:
     return list(range(1, len(items) + 1))
 
 
+# An input that is not a cable is kept whole up to this size; past it, by its
+# first characters with its size and hash (a 200 MB junk file must not become
+# a 200 MB cell that the site would send).
+RAW_KEPT_WHOLE = 1 << 20
+RAW_EXCERPT = 64 * 1024
+
+
+def capped(raw):
+    """`raw` itself, or for a huge one its beginning and a line saying what was left out."""
+    if raw is None or len(raw) <= RAW_KEPT_WHOLE:
+        return raw
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+    return (raw[:RAW_EXCERPT] + f"\n[cableparse: {len(raw):,} characters in all, sha256 {digest}; "
+            f"the first {RAW_EXCERPT:,} are kept]")
+
+
 def error_row(source, line, column, message, raw, format, cable_id=None, part="input",
               severity="error") -> dict:
     """An ingest_errors row whose id hashes its identity, so re-ingest adds no duplicate."""
@@ -53,7 +70,7 @@ def error_row(source, line, column, message, raw, format, cable_id=None, part="i
         "line": line,
         "column": column,
         "message": message,
-        "raw": raw,
+        "raw": capped(raw),
         "format": format,
         "cable_id": cable_id,
         "part": part,
@@ -81,6 +98,10 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
     refs_meta = raw.meta.references if raw is not None and raw.meta else None
 
     errors: dict[str, dict] = {}
+    for note in raw.notes if raw is not None else ():
+        row = error_row(cable.source, 0, 0, note, "", cable.format, cable_id=cid, part="input",
+                        severity="warning")
+        errors.setdefault(row["id"], row)
     for p in cable.problems:
         text = cable.header if p.part == "header" else cable.body
         row = error_row(
@@ -105,6 +126,7 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
             sections.append({
                 "cable_id": cid, "position": len(sections) + 1,
                 "heading": p.section, "first_paragraph": position,
+                "section_key": section_key(p.section),
             })
         last = p.section
 
@@ -141,7 +163,7 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
             {
                 "cable_id": cid, "position": position, "number": p.number, "sub": p.sub,
                 "classification": p.classification, "section": p.section, "text": p.text,
-                "line": p.line,
+                "line": p.line, "section_key": section_key(p.section),
             }
             for p, position in zip(cable.paragraphs, para_positions)
         ],

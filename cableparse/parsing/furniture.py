@@ -21,6 +21,8 @@ _PAGE_NUMBERS = re.compile(r"PAGE\s+(\d+)\s+.*?\d+(?:\s+(\d{2})\s+OF\s+\d{2})?")
 _GLUED_CLASSIFICATION = re.compile(
     r"(?<=\S)\s+(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE)\s*$")
 _MAX_REPEATED_PREAMBLE = 30  # lines a section's repeated header may take
+_OTHER_PAGE_MARK = re.compile(
+    r"(?<![^\sX])[A-Z]{3,}(?: [A-Z]{3,})?[ \t]+0{3,}\d{1,5}[ \t]+\d{3}(?:[. ]\d{1,2})?[ \t]+OF[ \t]+\d{3}(?=\s|$)")
 
 
 @functools.lru_cache(maxsize=None)
@@ -61,11 +63,15 @@ class _Stripper:
     def _unglue(self, line: str) -> str:
         # The generic mark first: compiling the cable's own pattern costs more than
         # parsing most cables, and most cables have no mark glued inside a line.
-        if " OF " not in line or not self.p["INLINE_PAGE_BREAK"].search(line):
+        if "000" not in line or not self.p["INLINE_PAGE_BREAK"].search(line):
             return line
         if not self.inline_built:
             self.inline, self.inline_built = self._inline_pattern(), True
-        return line if self.inline is None else self.inline.sub(" ", line)
+        if self.inline is not None:
+            line = self.inline.sub(" ", line)
+        # another cable's page break, quoted whole (`... U.S. BEIJING 00002305 003 OF 003 ...`):
+        # an upper-case station before the zero-padded serial
+        return _OTHER_PAGE_MARK.sub(" ", line)
 
     def _is(self, name: str, line: str) -> bool:
         return bool(self.p[name].match(line + "\n"))
@@ -183,7 +189,7 @@ def page_mark_pattern(cable_id: str | None = None, station: str | None = None,
         head = r"\s+".join(map(re.escape, station[:10].split())) + r"[A-Z]*"
     else:
         return None
-    pattern = r"(?<!\S)" + head + tail
+    pattern = r"(?<![^\sX])(?i:" + head + ")" + tail
     if across_lines:
         pattern = pattern.replace(r"[ \t]+", r"\s+").replace(r"\s?", r"\s*")
     return re.compile(pattern)

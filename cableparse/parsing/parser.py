@@ -204,6 +204,7 @@ def parse_raw(raw: RawCable) -> Cable:
     """Parse what a reader found; provenance comes along so ingest can record it."""
     cable = build_cable(raw.header, raw.body, raw.meta)
     cable.source, cable.source_line, cable.format = raw.source, raw.line, raw.format
+    cable.cut = raw.cut
     return cable
 
 

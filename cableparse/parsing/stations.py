@@ -11,10 +11,14 @@ station is the post's name run together. Three small data files hold the vocabul
 - data/station_variants.csv: spellings cables write for a station that do not
   run together into it (`USUN` -> `USUNNEWYORK`, `MEXICO CITY` -> `MEXICO`,
   `SECSTATE` -> `STATE`), each with the reason.
-- data/state_serials.csv: the highest STATE serial of a Cablegate cable dated in
-  each month or earlier, any year. A January cable citing `SECSTATE 132759`
-  without a year cites last year's telegram: no STATE serial that high exists in
-  January.
+- data/station_serials.csv: for January to March, how many cables of each other
+  station Cablegate holds (any year) and the highest serial among them: a January
+  cable citing `MANAMA 647` without a year cites last year's, as no January
+  Manama cable ever had a serial near that.
+- data/state_serials.csv: for each month of each year, how many STATE cables
+  Cablegate holds and the highest serial among them. A January 2009 cable citing
+  `SECSTATE 132759` without a year cites a 2008 telegram: the Department had sent
+  fewer than 10,000 by then.
 
 Regenerate the derived files with
 `python -m cableparse.parsing.stations ../shared/reference/cablegate-ids.csv.gz`.
@@ -72,10 +76,53 @@ def variants() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=None)
-def state_serials() -> dict[int, int]:
-    """Month (1-12) -> the highest STATE serial of a cable of that month or earlier."""
+def state_serials() -> dict[tuple[int, int], tuple[int, int]]:
+    """(year, month) -> (STATE ids of that month in Cablegate, highest STATE serial among them)."""
     rows = csv.DictReader(io.StringIO(_data("state_serials.csv")))
-    return {int(row["month"]): int(row["highest_serial"]) for row in rows}
+    return {(int(r["year"]), int(r["month"])): (int(r["ids"]), int(r["highest_serial"])) for r in rows}
+
+
+# A STATE serial above this share of the highest one the Department had reached by the
+# citing cable's month cannot be of the citing cable's year. The highest of the month
+# counts when Cablegate holds enough STATE cables of it; else the highest of that month
+# of any year.
+STATE_MARGIN = 1.3
+_STATE_MIN_IDS = 10
+
+
+def state_serial_ceiling(year: int, month: int) -> int:
+    """The highest STATE serial a cable of `month` of `year` can cite from its own year."""
+    table = state_serials()
+    if table.get((year, month), (0, 0))[0] >= _STATE_MIN_IDS:
+        reached = max(h for (y, m), (_, h) in table.items() if y == year and m <= month)
+    else:
+        reached = max((h for (_, m), (_, h) in table.items() if m <= month), default=0)
+    return int(reached * STATE_MARGIN) if reached else 10 ** 9
+
+
+@functools.lru_cache(maxsize=None)
+def station_serials() -> dict[tuple[str, int], tuple[int, int]]:
+    """(station, month 1-3) -> (ids of that month in Cablegate, any year; highest serial among them)."""
+    rows = csv.DictReader(io.StringIO(_data("station_serials.csv")))
+    return {(r["station"], int(r["month"])): (int(r["ids"]), int(r["highest_serial"])) for r in rows}
+
+
+# Another station's serial above this share of the highest it ever reached by the same
+# month of a year, in the first quarter, is last year's (`MANAMA 647` in January).
+STATION_MARGIN = 1.5
+_STATION_MIN_IDS = 20
+
+
+def early_serial_ceiling(station: str, month: int) -> Optional[int]:
+    """The highest serial `station` can have reached by the end of `month` (1-3), or None
+    when Cablegate holds too few of its cables of those months to tell."""
+    if month > EARLY_MONTHS:
+        return None
+    table = station_serials()
+    seen = [table.get((station, m), (0, 0)) for m in range(1, month + 1)]
+    if sum(n for n, _ in seen) < _STATION_MIN_IDS:
+        return None
+    return int(max(h for _, h in seen) * STATION_MARGIN)
 
 
 def lookup(spelling: str) -> tuple[Optional[str], bool]:
@@ -141,18 +188,34 @@ def derive_stations(ids: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
-def derive_state_serials(rows: Iterable[tuple[str, int]]) -> dict[int, int]:
-    """(id, month) rows -> month -> highest STATE serial of a cable of that month or earlier."""
+def derive_state_serials(rows: Iterable[tuple[str, int]]) -> list[tuple[int, int, int, int]]:
+    """(id, month) rows -> (year, month, STATE ids, highest STATE serial) of every month with one."""
+    count = collections.Counter()
     highest = collections.defaultdict(int)
     for cable_id, month in rows:
         m = _ID.match(cable_id.strip())
         if m and m.group(2) == "STATE":
-            highest[month] = max(highest[month], int(m.group(3)))
-    out, running = {}, 0
-    for month in range(1, 13):
-        running = max(running, highest.get(month, 0))
-        out[month] = running
-    return out
+            yy = int(m.group(1))
+            key = (1900 + yy if yy >= 50 else 2000 + yy, month)
+            count[key] += 1
+            highest[key] = max(highest[key], int(m.group(3)))
+    return [(y, mo, count[(y, mo)], highest[(y, mo)]) for y, mo in sorted(count)]
+
+
+EARLY_MONTHS = 3  # data/station_serials.csv covers January to March
+
+
+def derive_station_serials(rows: Iterable[tuple[str, int]], station_names: Iterable[str]) -> list[tuple[str, int, int, int]]:
+    """(id, month) rows -> (station, month, ids, highest serial) over all years, months 1-3."""
+    keep = set(station_names)
+    count = collections.Counter()
+    highest = collections.defaultdict(int)
+    for cable_id, month in rows:
+        m = _ID.match(cable_id.strip())
+        if m and m.group(2) in keep and m.group(2) != "STATE" and month <= EARLY_MONTHS:
+            count[(m.group(2), month)] += 1
+            highest[(m.group(2), month)] = max(highest[(m.group(2), month)], int(m.group(3)))
+    return [(st, mo, count[(st, mo)], highest[(st, mo)]) for st, mo in sorted(count)]
 
 
 def read_cablegate_ids(path: Path) -> list[tuple[str, int]]:
@@ -165,8 +228,12 @@ def stations_csv(names: Iterable[str]) -> str:
     return "station\n" + "".join(f"{s}\n" for s in names)
 
 
-def state_serials_csv(serials: dict[int, int]) -> str:
-    return "month,highest_serial\n" + "".join(f"{m},{serials[m]}\n" for m in sorted(serials))
+def state_serials_csv(rows: list[tuple[int, int, int, int]]) -> str:
+    return "year,month,ids,highest_serial\n" + "".join(f"{y},{m},{n},{h}\n" for y, m, n, h in rows)
+
+
+def station_serials_csv(rows: list[tuple[str, int, int, int]]) -> str:
+    return "station,month,ids,highest_serial\n" + "".join(f"{s},{m},{n},{h}\n" for s, m, n, h in rows)
 
 
 def main(argv: list[str]) -> int:
@@ -175,7 +242,10 @@ def main(argv: list[str]) -> int:
         return 2
     rows = read_cablegate_ids(Path(argv[0]))
     data = Path(__file__).resolve().parents[1] / "data"
-    (data / "stations.csv").write_text(stations_csv(derive_stations(r[0] for r in rows)), encoding="utf-8")
+    names = derive_stations(r[0] for r in rows)
+    (data / "stations.csv").write_text(stations_csv(names), encoding="utf-8")
+    (data / "station_serials.csv").write_text(station_serials_csv(derive_station_serials(rows, names)),
+                                              encoding="utf-8")
     (data / "state_serials.csv").write_text(state_serials_csv(derive_state_serials(rows)), encoding="utf-8")
     return 0
 

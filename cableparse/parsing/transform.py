@@ -155,7 +155,7 @@ _DASH_RUN = r"(?:-{3,}|={3,})"
 _DASHES = re.compile(rf"^\s*{_DASH_RUN}[\s=-]*$")
 _TRAILING_DASHES = re.compile(rf"[ \t]*{_DASH_RUN}[ \t=-]*$")
 # the last run of two or more dashes before the heading: "End Summary. ---- HEADING"
-_LEAD_DASHES = re.compile(r"(?:^|\s)[-=]{2,}[\s=-]*(?=[^\s=-])")
+_LEAD_DASHES = re.compile(r"(?:^\s*[-=]{2,}|\s[-=]{3,})[\s=-]*(?=[^\s=-])")
 _SENTENCE_SPLIT = re.compile(r"[.!?][\"')\]\u201d]*\s+")
 _END_NOTE = re.compile(r"^end\s+(?:of\s+)?(?:summary|comment|note)\b[.\s]*", re.I)
 _NUMBERED = re.compile(r"^\s*¶?\s*\d{1,3}\s*[.)]")
@@ -164,16 +164,25 @@ _REDACTION = re.compile(r"^\s*(?:X{5,}[\s.,;:]*)+$")
 _STRAY = {"SIPDIS"}  # a caveat the archive's conversion dropped into the text
 
 
-def _heading_like(text: str, from_long: bool = False) -> bool:
-    """Short, starts like a title, not a paragraph number, a field or a redaction."""
+def _heading_like(text: str, from_long: bool = False, strict: bool = False) -> bool:
+    """Short, starts like a title, not a paragraph number, a field or a redaction.
+
+    `strict` (a heading cut from the end of a line of text): it starts with a capital,
+    a digit or a quote; `from_long`: the line was long and the heading has no full stop.
+    """
     if not text or len(text) > 120 or len(text.split()) > 15:
         return False
-    if not (text[0].isupper() or text[0].isdigit() or text[0] in "\"'\u201c(["):
+    if text[0].islower() or (strict and not (text[0].isupper() or text[0].isdigit() or text[0] in "\"'\u201c([")):
         return False
     if from_long and text.endswith("."):
         return False
     return bool(re.search(r"[A-Za-z]{2}", text)) and not _NUMBERED.match(text) \
-        and not _FIELD_WORD.match(text) and not _REDACTION.match(text) and "   " not in text
+        and not _FIELD_WORD.match(text) and not _REDACTION.match(text) and "   " not in text \
+        and not _NOT_HEADING.search(text)
+
+
+# framed by dashes but no heading: the post's web site notice
+_NOT_HEADING = re.compile(r"https?:|www\.|\.gov\b|Classified\s+Web", re.I)
 
 
 def split_heading(line: str) -> Optional[tuple[str, str]]:
@@ -194,7 +203,7 @@ def split_heading(line: str) -> Optional[tuple[str, str]]:
         k = leads[-1]
         before, head = s[:k.start()].rstrip(), s[k.end():].strip()
         head = _END_NOTE.sub("", head).strip(" :-") or head
-        if _heading_like(head, from_long=bool(before) and len(head.split()) > 15):
+        if _heading_like(head, from_long=bool(before) and len(head.split()) > 15, strict=bool(before)):
             return before, " ".join(head.split())
         return None
     whole = " ".join(s.split())
@@ -205,7 +214,7 @@ def split_heading(line: str) -> Optional[tuple[str, str]]:
         head = _END_NOTE.sub("", head).strip(" :") or head
         # "U.S. and UK Messages In Synch": the cut after an abbreviation is no sentence end
         if len(before.split()) >= 2 or _END_NOTE.match(before.strip()):
-            if _heading_like(head, from_long=len(whole.split()) > 15):
+            if _heading_like(head, from_long=len(whole.split()) > 15, strict=True):
                 return before, " ".join(head.split())
             if len(whole.split()) > 15:
                 return None
@@ -224,7 +233,7 @@ def _ends_sentence(line: str) -> bool:
 # "…********* ERELI" / "… End comment.GODFREY"
 _GLUED_SIGNATURE = re.compile(
     r"^(?P<text>.*(?:\S\s{3,}|[.!?)\"\u201d*]\s{1,2}|[a-z][.!?]))"
-    r"(?P<sig>[A-Z][A-Z'-]{2,30}(?: [A-Z][A-Z'-]{2,30})?|[A-Z][a-z]{2,}(?:-?[A-Z][a-z]+)?)\.{0,3}\s*$")
+    r"(?P<sig>[A-Z][A-Z'-]{2,30}(?: [A-Z][A-Z'-]{2,30})?(?=\.{0,3}\s*$)|[A-Z][a-z]{2,}(?:-?[A-Z][a-z]+)?(?=\s*$))")
 _SENTENCE_END = re.compile(r"""[.:;!?"')\]\u201d]\s*$""")
 _CLASS_WORDS = r"UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|C O N F I D E N T I A L|S E C R E T"
 _TRAILER = re.compile(
@@ -320,11 +329,11 @@ class BodyTransformer(Transformer):
             elif kind in _FIELD_KINDS:
                 open_group = (kind, [token])
                 groups.append(open_group)
-            elif kind == "line" and _DASHES.match(str(token)):
+            elif kind == "line" and _DASHES.match(str(token)) and open_group is not None \
+                    and open_group[0] in _FIELD_KINDS:
                 # a dash line ends a field (a subject never runs into a heading's dashes)
                 open_group = ("line", [token])
                 groups.append(open_group)
-                open_group = None
             elif open_group is not None:  # continuation line of a field or text block
                 open_group[1].append(token)
             else:
@@ -438,7 +447,8 @@ class BodyTransformer(Transformer):
                     blocks.pop()
                 return
         m = _GLUED_SIGNATURE.match(lines[-1])
-        if m and _is_name(m.group("sig")) and not re.search(r"X{4}$", m.group("text").rstrip()):
+        if m and _is_name(m.group("sig")) and not re.search(r"X{4}$", m.group("text").rstrip()) \
+                and len(_words_after_head(m.group("text"))) >= 3:
             text = m.group("text").rstrip()
             parts.signature_line = m.group("sig")
             last[-1] = (kind, Token(_type(token), text + "\n", line=token.line))
@@ -455,6 +465,12 @@ class BodyTransformer(Transformer):
 _CLASSIFIED_BY_TEXT = re.compile(r"^\s*(?:\([A-Z/ ]{1,12}\)\s*)?CLASSIFIED\s*BY\b", re.I)
 
 
+def _words_after_head(text: str) -> list[str]:
+    """The words of a line after its paragraph number and mark, if it has them."""
+    m = _PARA_HEAD.match(text)
+    return (m.group("rest") if m else text).split()
+
+
 def _type(token) -> str:
     return getattr(token, "type", "TEXT")
 
@@ -469,11 +485,19 @@ class _Builder:
         self.section: Optional[str] = None
         self.current: Optional[Paragraph] = None
         self.parent: Optional[Paragraph] = None
+        self.listing: Optional[Paragraph] = None
 
     def set_section(self, heading: str, token) -> None:
+        # text after a heading starts a paragraph of its own, but where the paragraph
+        # before it opened a list (`3. (U) Participants:` / `U.S.` / `----` / names /
+        # `UAE` / `---` / names) the headed lists stay in that paragraph
         self.section = heading
         self.parts.sections.append(heading)
-        self.current = None  # text after a heading starts a new block
+        current = self.current
+        if current is not None and (current is self.listing or current.text.rstrip().endswith(":")):
+            self.listing = current
+        else:
+            self.current = self.listing = None
 
     def block(self, block: list) -> None:
         lines = [(k, t, str(t).rstrip("\n")) for k, t in block]
@@ -509,13 +533,14 @@ class _Builder:
                 first = True
                 continue
             if kind in ("line", "heading") and nxt is not None and _DASHES.match(nxt) and _heading_like(raw.strip()) \
-                    and (i == 0 or _ends_sentence(lines[i - 1][2]) or lines[i - 1][0] == "heading"):
+                    and (i == 0 or _ends_sentence(lines[i - 1][2]) or lines[i - 1][0] == "heading") \
+                    and not (i + 3 < n and _DASHES.match(lines[i + 3][2]) and not _DASHES.match(lines[i + 2][2])):
                 # "Heading" underlined by dashes, after a sentence's end
                 self.set_section(" ".join(raw.split()), token)
                 i += 2
                 first = True
                 continue
-            cut = split_heading(raw) if raw.rstrip().endswith(("---", "===")) else None
+            cut = split_heading(raw) if raw.rstrip().endswith(("-", "=")) else None
             if cut is not None and not (kind == "line" and not cut[0] and i > 0 and not _ends_sentence(lines[i - 1][2])
                                         and lines[i - 1][0] != "heading"):
                 before, heading = cut
@@ -586,11 +611,30 @@ def _block_heading(lines: list) -> Optional[str]:
 _REF_ITEM = re.compile(r"^\s*¶?\s*\(?[A-Za-z][.)]\s")
 
 
+_REF_LABEL = re.compile(r"^\s*¶?\s*\(?([A-Za-z]{1,3})[.)]")
+
+
+def _ref_item(line: str, ref_tokens: list) -> bool:
+    """`B. MEXICO 3422` goes on with the REF; `(U) PolOffs delivered reftel points ...`, a
+    paragraph's mark, does not: a `(C)` or `(S)` is a reference only after its `B` or `R`."""
+    m = _REF_LABEL.match(line)
+    if not m or not _REF_ITEM.match(line):
+        return False
+    label = m.group(1).upper()
+    if label in ("U", "SBU"):
+        return False
+    if label in ("C", "S"):
+        before = chr(ord(label) - 1)
+        text = " ".join(str(t) for t in ref_tokens)
+        return bool(re.search(rf"(?<![A-Za-z]){before}[.)]|\({before}\)", text))
+    return True
+
+
 def _merge_ref_items(groups: list) -> list:
     """REF items set off by blank lines (`REF: A. MEXICO 3834` / `` / `B. MEXICO 3422`) stay in the REF."""
     out: list = []
     for kind, tokens in groups:
-        if kind == "line" and out and out[-1][0] == "ref" and _REF_ITEM.match(str(tokens[0])):
+        if kind == "line" and out and out[-1][0] == "ref" and _ref_item(str(tokens[0]), out[-1][1]):
             out[-1][1].extend(tokens)
         else:
             out.append((kind, tokens))

@@ -4,6 +4,8 @@ Every reader decodes through here, so a file decodes the same whatever its forma
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from charset_normalizer import from_bytes
 
 
@@ -22,25 +24,64 @@ def normalise_newlines(text: str) -> str:
 
 
 def decode(data: bytes) -> str:
-    """Bytes to text with LF newlines; raises BinaryDataError for binary data.
+    """Bytes to text with LF newlines; raises BinaryDataError for binary data (see decode_noted)."""
+    return decode_noted(data)[0]
 
-    UTF-8 first (most pages and the CSV).  Otherwise the cables are old
+
+def _utf8_lines(data: bytes) -> Optional[tuple[str, str]]:
+    """(text, note) for UTF-8 text with a few lines that are not: those lines alone in a
+    legacy code page, so one stray byte does not re-decode the whole file. None when
+    nothing in the data is UTF-8 beyond ASCII (then it is a legacy file throughout)."""
+    lines = data.split(b"\n")
+    decoded: list[Optional[str]] = []
+    multibyte = False
+    for line in lines:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            decoded.append(None)
+            continue
+        multibyte = multibyte or not text.isascii()
+        decoded.append(text)
+    if not multibyte:
+        return None
+    bad = [line for line, text in zip(lines, decoded) if text is None]
+    encoding = guess_encoding(b"\n".join(bad))
+    text = "\n".join(text if text is not None else decode_legacy(line, encoding)
+                     for line, text in zip(lines, decoded))
+    where = [str(i) for i, t in enumerate(decoded, 1) if t is None]
+    shown = ", ".join(where[:10]) + (" …" if len(where) > 10 else "")
+    note = (f"{len(bad)} line{'s' if len(bad) != 1 else ''} not valid UTF-8 (line {shown}): "
+            f"read as {encoding}, the rest as UTF-8")
+    return normalise_newlines(text), note
+
+
+def decode_noted(data: bytes) -> tuple[str, list[str]]:
+    """Bytes to text with LF newlines, and what was unusual about the decoding.
+
+    Raises BinaryDataError for binary data.
+
+    UTF-8 first (most pages and the CSV); UTF-8 with a few bad lines is read line
+    by line (noted).  Otherwise the cables are old
     Windows/ISO-8859 text, where charset-normalizer tends to guess cp1250 from a
     handful of `¶` bytes; so unless it sees a non-Latin script, cp1252 wins
     (it maps 0x80-0x9F to real quotes and dashes), and latin-1, which never
     fails, is the last resort.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return normalise_newlines(data.decode("utf-16", errors="replace"))
+        return normalise_newlines(data.decode("utf-16", errors="replace")), []
     if b"\x00" in data[:_BINARY_PROBE]:
         raise BinaryDataError("binary file, expected cable text, HTML or CSV")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return normalise_newlines(data.decode("utf-8"))
+        return normalise_newlines(data.decode("utf-8")), []
     except UnicodeDecodeError:
         pass
-    return decode_legacy(data, guess_encoding(data))
+    mixed = _utf8_lines(data)
+    if mixed is not None:
+        return mixed[0], [mixed[1]]
+    return decode_legacy(data, guess_encoding(data)), []
 
 
 def decode_legacy(data: bytes, encoding: str) -> str:

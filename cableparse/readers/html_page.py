@@ -80,10 +80,19 @@ def extract_html_page(text: str) -> Optional[tuple[str, str, Metadata]]:
                         released=normalise_date(cells[2]), classification=cells[3],
                         origin=cells[4])
     if len(blocks) == 1:
+        # a page cut inside its second <pre>: the first is the header, the rest the body so far
+        cut = _UNCLOSED_PRE.search(text, text.rfind("</pre>") + 1) if "</pre>" in text else None
+        if cut is not None:
+            return trim(_pre_text(blocks[0])), trim(_pre_text(text[cut.end():])), meta
         return "", trim(_pre_text(blocks[0])), meta
     return trim(_pre_text(blocks[0])), trim(_pre_text(blocks[1])), meta
 
 
+_UNCLOSED_PRE = re.compile(r"<pre[^>]*>", re.I)
+
+
+_PRE_OPEN = re.compile(r"<pre[\s>]", re.I)
+_PRE_CLOSE = re.compile(r"</pre\s*>", re.I)
 HTML_SIGNS = re.compile(r"<table\s+class=['\"]cable['\"]|<pre[\s>]|<html[\s>]|<!doctype html", re.I)
 
 
@@ -107,7 +116,12 @@ def _read(source: str, text: str) -> Iterator[Item]:
                                   "<code><pre> blocks", text, "page-html")
         return
     header, body, meta = page
-    yield RawCable(source, 1, "page-html", text, header, body, meta)
+    raw = RawCable(source, 1, "page-html", text, header, body, meta)
+    opened, closed = len(_PRE_OPEN.findall(text)), len(_PRE_CLOSE.findall(text))
+    if opened > closed:
+        raw.cut = True
+        raw.notes.append(f"the page is cut: {opened} <pre> blocks open, {closed} closed")
+    yield raw
 
 
 READER = Reader("page-html", _recognises, _read)
