@@ -90,24 +90,42 @@ def fill_section_keys(db: sqlite_utils.Database) -> int:
     return len(headings)
 
 
-def build_section_counts(db: sqlite_utils.Database) -> None:
-    """section_counts, whole: paragraphs and cables per normalised section, its label (the
-    vocabulary's name of a standard part, else the heading's most used spelling)."""
-    rows = db.execute(
-        "select section_key, count(*), count(distinct cable_id), count(distinct section) "
-        "from paragraphs where section_key is not null group by section_key").fetchall()
-    spelling = {}
+def fill_tag_lists(db: sqlite_utils.Database) -> None:
+    """cables.tag_list for cables ingested before the column: the codes of cable_tags in order."""
+    if not db.execute("select exists (select 1 from cables where tag_list is null)").fetchone()[0]:
+        return
+    with db.atomic():
+        db.execute("update cables set tag_list = coalesce((select group_concat(tag, ', ') from "
+                   "(select tag from cable_tags t where t.cable_id = cables.id order by position)), '') "
+                   "where tag_list is null")
+
+
+def build_paragraph_facets(db: sqlite_utils.Database) -> None:
+    """paragraph_facets, whole: paragraphs and cables per mark and per normalised section,
+    and the label a facet shows (a standard part's name from sections.py, else the
+    heading's most used spelling)."""
+    sections = db.execute(  # covered by idx_paragraphs_section_key
+        "select section_key, count(*), count(distinct cable_id) from paragraphs "
+        "where section_key is not null group by section_key").fetchall()
+    marks = db.execute(  # covered by idx_paragraphs_classification
+        "select classification, count(*) from paragraphs where classification is not null "
+        "group by classification").fetchall()
+    # the spellings of each section, from the (much smaller) sections table: cables using each
+    spelling, headings = {}, {}
     for key, heading, n in db.execute(
-            "select section_key, section, count(*) from paragraphs where section_key is not null "
-            "group by section_key, section"):
+            "select section_key, heading, count(*) from sections where section_key is not null "
+            "group by section_key, heading"):
+        headings[key] = headings.get(key, 0) + 1
         if key not in spelling or n > spelling[key][1]:
             spelling[key] = (heading, n)
+    rows = [{"facet": "section_key", "value": key, "paragraphs": paragraphs, "cables": cables,
+             "headings": headings.get(key), "label": _label(key, spelling.get(key, (None, 0))[0])}
+            for key, paragraphs, cables in sections]
+    rows += [{"facet": "classification", "value": mark, "paragraphs": paragraphs, "cables": None,
+              "headings": None, "label": mark} for mark, paragraphs in marks]
     with db.atomic():
-        db.execute("delete from section_counts")
-        db["section_counts"].insert_all(
-            ({"section_key": key, "paragraphs": paragraphs, "cables": cables, "headings": headings,
-              "label": _label(key, spelling.get(key, (None, 0))[0])}
-             for key, paragraphs, cables, headings in rows), batch_size=1000)
+        db.execute("delete from paragraph_facets")
+        db["paragraph_facets"].insert_all(rows, batch_size=1000)
 
 
 def _label(key: str, heading: Optional[str]) -> str:
@@ -117,13 +135,13 @@ def _label(key: str, heading: Optional[str]) -> str:
 
 
 def sections_missing(db: sqlite_utils.Database) -> bool:
-    """An archive made before section keys: headings without a key, or no counts yet."""
-    if not db["section_counts"].exists():
+    """An archive made before paragraph_facets: paragraphs but no counts of them yet."""
+    if not db["paragraph_facets"].exists():
         return False
-    counted = db.execute("select exists (select 1 from section_counts)").fetchone()[0]
+    counted = db.execute("select exists (select 1 from paragraph_facets)").fetchone()[0]
     if counted:
-        return False
-    return bool(db.execute("select exists (select 1 from paragraphs where section is not null)").fetchone()[0])
+        return bool(db.execute("select exists (select 1 from cables where tag_list is null)").fetchone()[0])
+    return bool(db.execute("select exists (select 1 from paragraphs)").fetchone()[0])
 
 
 def rebuild(db: sqlite_utils.Database, versioned: Iterable[str] = (), force: bool = False) -> bool:
@@ -132,7 +150,8 @@ def rebuild(db: sqlite_utils.Database, versioned: Iterable[str] = (), force: boo
     if not force and state == derived_state(db) and not sections_missing(db):
         return False
     fill_section_keys(db)
-    build_section_counts(db)  # the section facet's counts (sections.py keys)
+    fill_tag_lists(db)
+    build_paragraph_facets(db)  # the mark and section facets' counts over every paragraph
     refresh_tag_counts(db)
     fill_tags(db)  # kind and description of each code (tagdict.py)
     build_posts(db)  # posts, stations and their places, rebuilt whole (posts.py)

@@ -74,6 +74,9 @@ def _exact_is_built(db: sqlite_utils.Database, table: str) -> bool:
     name, _column = EXACT_FTS[table]
     if not db[name].exists() or _tokenizer_of(db, name) != EXACT_TOKENIZE:
         return False
+    sql = db.execute("select sql from sqlite_master where name = ?", [name]).fetchone()[0]
+    if f"content='{table}'" not in sql:  # made by an earlier version, which Datasette took for
+        return False  # the paragraphs table's search index
     return _triggers_and_rows(db, table, name, name)
 
 
@@ -85,7 +88,9 @@ def _build_exact(db: sqlite_utils.Database, table: str) -> None:
         for suffix in ("ai", "ad", "au"):
             db.execute(f"drop trigger if exists [{name}_{suffix}]")
         db.execute(f"drop table if exists [{name}]")
-        db.execute(f"create virtual table [{name}] using fts5([{column}], content=[{table}], "
+        # content='...' in single quotes: Datasette takes a table's search index to be any
+        # FTS table naming it as content="..." or content=[...], and must keep paragraphs_fts
+        db.execute(f"create virtual table [{name}] using fts5([{column}], content='{table}', "
                    f"content_rowid=rowid, tokenize='{EXACT_TOKENIZE}')")
         db.execute(f"insert into [{name}]([{name}]) values('rebuild')")
         db.execute(f"create trigger [{name}_ai] after insert on [{table}] begin "

@@ -138,6 +138,7 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
             "content_hash": cable.content_hash,
             "parse_problems": len(errors),
             "csv_references": json.dumps(refs_meta) if refs_meta is not None else None,
+            "tag_list": ", ".join(t["tag"] for t in tags),  # the site's tables and CSV
         }],
         "cable_tags": tags,
         "recipients": [

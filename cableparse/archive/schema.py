@@ -50,6 +50,7 @@ TABLES: dict[str, dict] = {
             "parse_problems": int,  # rows in ingest_errors for this cable
             "csv_references": str,  # JSON list from cables.csv, or null
             "id_source": str,  # where the id came from: record | text | file name
+            "tag_list": str,  # the tags as plain text (KTIP, SMIG) for tables and CSV
             "cut": int,  # 1: the input ended before the cable did (shown only while no whole copy is known)
         },
         "pk": "id",
@@ -175,18 +176,20 @@ TABLES: dict[str, dict] = {
             ("idx_paragraphs_classification", ["classification"]),
             # the site's section facet groups every paragraph by its heading
             ("idx_paragraphs_section", ["section"]),
-            ("idx_paragraphs_section_key", ["section_key", "classification"]),
+            # section: filters, and paragraph_facets' counts of paragraphs and cables per key
+            ("idx_paragraphs_section_key", ["section_key", "cable_id"]),
         ],
     },
-    # One row per normalised section (paragraphs.section_key): its label and how many
-    # paragraphs and cables have it, rebuilt after each ingest (derived.py), so the
-    # section facet over every paragraph reads these rows instead of grouping millions.
-    "section_counts": {
-        "columns": {"section_key": str, "label": str, "paragraphs": int, "cables": int,
-                    "headings": int},  # headings: distinct spellings grouped under it
-        "pk": "section_key",
+    # Precomputed facet counts over every paragraph, rebuilt after each ingest
+    # (derived.py): per value of paragraphs.classification and of section_key, how
+    # many paragraphs and cables have it, and what a facet shows for it. Grouping
+    # millions of paragraphs for each unfiltered facet is what these rows save.
+    "paragraph_facets": {
+        "columns": {"facet": str, "value": str, "label": str, "paragraphs": int, "cables": int,
+                    "headings": int},  # headings: distinct spellings under one section_key
+        "pk": ("facet", "value"),
         "foreign_keys": [],
-        "indexes": [("idx_section_counts_paragraphs", ["paragraphs"])],
+        "indexes": [("idx_paragraph_facets_count", ["facet", "paragraphs"])],
     },
     # Every distinct text of a cable that was ingested (a CSV row and a page of
     # the same cable differ in wrapping and punctuation). `cables` shows the

@@ -90,13 +90,15 @@ def _existing(db: sqlite_utils.Database, ids: list[str]) -> dict[str, dict]:
 DAMAGED_SHARE = 0.5
 
 
-def _damage(new: dict, shown: dict) -> Optional[str]:
-    """Why `new` (a cables row) looks like a damaged copy of the `shown` text, or None."""
-    if new.get("cut") and not shown.get("cut"):
+def _damage(new, shown: dict) -> Optional[str]:
+    """Why `new` (an _Entry, or a dict with cut, length and paragraph_count) looks like a
+    damaged copy of the `shown` text, or None."""
+    get = new.get if isinstance(new, dict) else lambda key: getattr(new, key)
+    if get("cut") and not shown.get("cut"):
         return "the input is cut (it ends inside the cable)"
-    length, new_length = shown.get("length") or 0, len(new.get("body") or "")
-    if new_length < DAMAGED_SHARE * length and (new.get("paragraph_count") or 0) < (shown.get("paragraph_count") or 0):
-        return (f"it has {new_length:,} of the {length:,} characters and {new.get('paragraph_count') or 0} "
+    length, new_length = shown.get("length") or 0, get("length") or 0
+    if new_length < DAMAGED_SHARE * length and (get("paragraph_count") or 0) < (shown.get("paragraph_count") or 0):
+        return (f"it has {new_length:,} of the {length:,} characters and {get('paragraph_count') or 0} "
                 f"of the {shown.get('paragraph_count')} paragraphs of the text shown")
     return None
 
@@ -273,6 +275,121 @@ def _insert_rows(db, table: str, rows: list[dict], ignore: bool = False, upsert=
     db.conn.executemany(sql, params)
 
 
+@dataclass
+class _Entry:
+    """What the version rules look at for one input that became a cable (or whose text
+    is archived already: `known`). `ref` is the writer's own handle on its rows."""
+
+    id: str
+    hash: str
+    released: Optional[str] = None
+    length: int = 0  # characters of the body
+    paragraph_count: int = 0
+    cut: int = 0
+    known: bool = False
+    ref: object = None
+
+
+def _entry_of_rows(rows: dict) -> _Entry:
+    row = rows["cables"][0]
+    return _Entry(row["id"], row["content_hash"], row["released"], len(row["body"] or ""),
+                  row["paragraph_count"] or 0, row["cut"] or 0, False, rows)
+
+
+def _stored_state(db, ids) -> dict:
+    """id -> the archive's shown version as the rules compare it (hash, released, length,
+    paragraphs, cut)."""
+    return _existing(db, list(ids))
+
+
+@dataclass
+class _Decision:
+    """What a batch does to the archive, decided from its entries' small metadata."""
+
+    stored: dict  # id -> the archive's row before the batch (as _existing gives it)
+    pending: dict  # id -> the entry written as the current version (first arrival's place)
+    superseded: list  # entries new in this batch but not current at its end (versions)
+    warnings: list  # (entry, why it looks damaged)
+
+
+def _decide(entries: list, stored: dict, force: bool, summary: Summary, reparse) -> _Decision:
+    """Apply the version rules to a batch's entries in input order (the batch's texts
+    against what the archive shows and against each other), counting into `summary`.
+
+    The outcomes are those of ingesting the entries one at a time: unchanged (same id,
+    same text), new, replaced (a later release), kept as an earlier version, kept as a
+    damaged copy. `reparse(entry)` gives a known entry's own parsed entry (for --force)
+    or None when it failed.
+    """
+    current = {cid: row["content_hash"] for cid, row in stored.items()}  # id -> hash as the archive will be
+    released = {cid: row["released"] for cid, row in stored.items()}  # ... and its current release date
+    shown = dict(stored)  # ... and what the damage check compares with
+    pending: dict = {}  # id -> entry to write; later wins
+    superseded: list = []
+    warnings: list = []
+    for entry in entries:
+        if entry.known:
+            if not force or current.get(entry.id) != entry.hash or entry.id in pending:
+                summary.unchanged += 1  # a version the archive already holds
+                continue
+            entry = reparse(entry)  # --force: rewrite the current version
+            if entry is None:
+                continue
+        cid, new_hash = entry.id, entry.hash
+        if current.get(cid) == new_hash and not (force and cid not in pending):
+            summary.unchanged += 1
+            continue
+        if cid in current and current[cid] != new_hash:
+            summary.versioned.add(cid)
+            if not _arrival_is_current(released[cid], entry.released):
+                # an earlier release than the text `cables` shows: a version beside it
+                summary.kept += 1
+                superseded.append(entry)
+                continue
+            damage = _damage(entry, shown[cid])
+            if damage:
+                # a cut copy never replaces a whole one: a version beside it, and a warning
+                summary.damaged += 1
+                superseded.append(entry)
+                warnings.append((entry, damage))
+                continue
+        if cid in current:
+            summary.replaced += 1
+        else:
+            summary.ingested += 1
+        if cid in pending and pending[cid].hash != new_hash:
+            superseded.append(pending[cid])
+        current[cid], released[cid] = new_hash, entry.released
+        shown[cid] = {"length": entry.length, "paragraph_count": entry.paragraph_count, "cut": entry.cut}
+        pending[cid] = entry
+    return _Decision(stored, pending, superseded, warnings)
+
+
+def _damage_warning(row: dict, damage: str) -> dict:
+    return error_row(row["source"], row["source_line"], 0, f"kept as a version, not shown: {damage}",
+                     "", row["format"], cable_id=row["id"], part="input", severity="warning")
+
+
+def _remove_replaced(db, replaced_ids: list) -> None:
+    """The text being replaced moves into its version row, then the cable's rows go."""
+    for chunk in _chunks(replaced_ids):
+        marks = ",".join("?" * len(chunk))
+        db.execute(
+            "update cable_versions set current = 0, "
+            "header = (select header from cables where id = cable_versions.cable_id), "
+            "body = (select body from cables where id = cable_versions.cable_id) "
+            f"where current = 1 and cable_id in ({marks})", chunk)
+        for child in CHILD_TABLES:
+            db.execute(f"delete from [{child}] where cable_id in ({marks})", chunk)
+        db.execute(f"delete from cables where id in ({marks})", chunk)
+
+
+def _forget_old_failures(db, source_lines: list) -> None:
+    """Input that failed in an earlier run and now became a cable is no longer an error."""
+    db.conn.executemany(
+        "delete from ingest_errors where cable_id is null and source = ? and line = ?", source_lines)
+
+
 def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
     """Write a parsed batch in one transaction; `get_parse()` re-parses for --force."""
 
@@ -280,72 +397,28 @@ def _store_batch(db, entries, errors, get_parse, summary, force) -> None:
         errors.append(row)
         _failure(summary, row)
 
+    def reparse(entry: _Entry):
+        rows, err = _parse_one(get_parse(), entry.ref.item)
+        if err:
+            fail(err)
+            return None
+        return _entry_of_rows(rows)
+
     with db.atomic():
-        ids = {e.id if isinstance(e, _Known) else e["cables"][0]["id"] for e in entries}
-        stored = _existing(db, list(ids))
-        current = {cid: row["content_hash"] for cid, row in stored.items()}  # id -> hash as the archive will be
-        released = {cid: row["released"] for cid, row in stored.items()}  # ... and its current release date
-        shown = dict(stored)  # ... and what the damage check compares with
-        pending: dict[str, dict[str, list[dict]]] = {}  # id -> rows to write; later wins
-        superseded: list[dict] = []  # versions new in this batch but not current at its end
-        for entry in entries:
-            if isinstance(entry, _Known):
-                if not force or current.get(entry.id) != entry.hash or entry.id in pending:
-                    summary.unchanged += 1  # a version the archive already holds
-                    continue
-                entry, err = _parse_one(get_parse(), entry.item)  # --force: rewrite the current version
-                if err:
-                    fail(err)
-                    continue
-            row = entry["cables"][0]
-            cid, new_hash = row["id"], row["content_hash"]
-            if current.get(cid) == new_hash and not (force and cid not in pending):
-                summary.unchanged += 1
-                continue
-            if cid in current and current[cid] != new_hash:
-                summary.versioned.add(cid)
-                if not _arrival_is_current(released[cid], row["released"]):
-                    # an earlier release than the text `cables` shows: a version beside it
-                    summary.kept += 1
-                    superseded.append(_version_row(row, row["header"], row["body"]))
-                    continue
-                damage = _damage(row, shown[cid])
-                if damage:
-                    # a cut copy never replaces a whole one: a version beside it, and a warning
-                    summary.damaged += 1
-                    superseded.append(_version_row(row, row["header"], row["body"]))
-                    errors.append(error_row(row["source"], row["source_line"], 0,
-                                            f"kept as a version, not shown: {damage}", "", row["format"],
-                                            cable_id=cid, part="input", severity="warning"))
-                    continue
-            if cid in current:
-                summary.replaced += 1
-            else:
-                summary.ingested += 1
-            if cid in pending and pending[cid]["cables"][0]["content_hash"] != new_hash:
-                old = pending[cid]["cables"][0]
-                superseded.append(_version_row(old, old["header"], old["body"]))
-            current[cid], released[cid] = new_hash, row["released"]
-            shown[cid] = {"length": len(row["body"] or ""), "paragraph_count": row["paragraph_count"],
-                          "cut": row["cut"]}
-            pending[cid] = entry
-        replaced_ids = [cid for cid in pending if cid in stored]
-        for chunk in _chunks(replaced_ids):
-            marks = ",".join("?" * len(chunk))
-            # the text being replaced moves into its version row before the cable row goes
-            db.execute(
-                "update cable_versions set current = 0, "
-                "header = (select header from cables where id = cable_versions.cable_id), "
-                "body = (select body from cables where id = cable_versions.cable_id) "
-                f"where current = 1 and cable_id in ({marks})", chunk)
-            for child in CHILD_TABLES:
-                db.execute(f"delete from [{child}] where cable_id in ({marks})", chunk)
-            db.execute(f"delete from cables where id in ({marks})", chunk)
-        # Input that failed in an earlier run and now became a cable is no longer an error.
-        db.conn.executemany(
-            "delete from ingest_errors where cable_id is null and source = ? and line = ?",
-            [(r["cables"][0]["source"], r["cables"][0]["source_line"]) for r in pending.values()],
-        )
+        items = [_Entry(e.id, e.hash, known=True, ref=e) if isinstance(e, _Known) else _entry_of_rows(e)
+                 for e in entries]
+        stored = _stored_state(db, {e.id for e in items})
+        decision = _decide(items, stored, force, summary, reparse)
+        pending = {cid: entry.ref for cid, entry in decision.pending.items()}
+        superseded = []
+        for entry in decision.superseded:
+            row = entry.ref["cables"][0]
+            superseded.append(_version_row(row, row["header"], row["body"]))
+        for entry, damage in decision.warnings:
+            errors.append(_damage_warning(entry.ref["cables"][0], damage))
+        _remove_replaced(db, [cid for cid in pending if cid in stored])
+        _forget_old_failures(db, [(r["cables"][0]["source"], r["cables"][0]["source_line"])
+                                  for r in pending.values()])
         for name in ["cables"] + CHILD_TABLES:
             table_rows = [row for rows in pending.values() for row in rows.get(name, ())]
             if table_rows:

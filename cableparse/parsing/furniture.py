@@ -135,8 +135,14 @@ class _Stripper:
                 continue
             m = self.p["PAGE_HEADER"].match(line)
             if not m:
-                self.kept.append(self._unglue(line))
-                self.where.append(i + 1)
+                line = self._unglue(line)
+                if len(line) > 80 and "(" in line:
+                    for piece in split_run_on(line):
+                        self.kept.append(piece)
+                        self.where.append(i + 1)
+                else:
+                    self.kept.append(line)
+                    self.where.append(i + 1)
                 i += 1
                 continue
             self._drop_before(glued=True)
@@ -167,6 +173,19 @@ class _Stripper:
                 i = self._skip_after(at)
                 self._rejoin(lines[i] if i < n else None, i)
         return "\n".join(self.kept), self.where
+
+
+# A marked paragraph run on after the end of the text before it, where a converter lost
+# the line ends: "... REASON: 1.4 (b), (d) 1. (C) Summary: ...", "... INVOLVEMENT ---- 3.(C/NF) French ..."
+_RUN_ON = re.compile(
+    r"(?<=[.!?\"')\]\u201d-])[ \t]+(?=\d{1,2}[ \t]?\.[ \t]?\([ \t]*(?:U|C|S|TS|SBU|FOUO|LOU|NF)"
+    r"(?:[ \t]*//?[ \t]*[A-Z][A-Z0-9 ,/-]*)?[ \t]*\)[ \t]*[A-Z\"'(])")
+
+
+def split_run_on(line: str) -> list[str]:
+    """A line holding several paragraphs, cut where each marked paragraph starts."""
+    pieces = _RUN_ON.split(line)
+    return [p for p in pieces if p.strip()] or [line]
 
 
 def page_mark_pattern(cable_id: str | None = None, station: str | None = None,

@@ -28,16 +28,18 @@ from . import stations as _stations
 # ----------------------------------------------------------------------------- the field's text
 
 # The field's own label, when the text still carries it: `REF.:`, `REFS.`, `Ref(s):`
-_FIELD_LABEL = re.compile(r"^\s*REF(?:S|TELS?|TEL\(S\)|\(S\)|ERENCES?)?\s*(?:\.\s*:?|:)\s*", re.I)
-# A label written with the word: `Ref A:`, `REFTEL B.` -> `A.`
-_WORD_LABEL = re.compile(r"(?<![A-Za-z])REF(?:S|TELS?)?\s+([A-Za-z])\s*[:.)]", re.I)
+_FIELD_LABEL = re.compile(
+    r"^\s*REF(?:S|TELS?|TEL\(S\)|\(S\)|ERENCES?)?(?:\s*(?:\.\s*:?|:)\s*|\s+(?=\(?[A-Za-z]\s?[.):]\s))", re.I)
+# A label written with the word: `Ref A:`, `REF B)` -> `A.` (not `Ref A.`: prose says that)
+_WORD_LABEL = re.compile(r"(?<![A-Za-z])REF(?:S|TELS?)?\s+\(?([A-Za-z])\s*[:)]", re.I)
 # Where the body starts when the field ran on into it: a first paragraph or a paragraph
 # mark at a line start (`\n1. (C) Summary`, `\n(U) Post delivered`), `Classified By`,
 # `SENSITIVE BUT UNCLASSIFIED`. Run on the text as written: a line start may also be a
 # run of spaces where the page lost its line ends.
 _BODY_START = re.compile(
-    r"(?:\n|[ \t]{3,})[ \t]*(?:¶[ \t]?)?(?:1[ \t]?[.)][ \t]*(?=\(|[A-Z])|\((?:U|SBU|SBU/NF|U//FOUO|FOUO)\)[ \t]*(?=[A-Z]))"
-    r"|\bClassified\s+By\b|\bCLASSIFIED\s+BY\b|\bSENSITIVE\s+BUT\s+UNCLASSIFIED\b")
+    r"(?:\n|[ \t]{3,})[ \t]*(?:¶[ \t]?)?(?:1[ \t]?[.)][ \t]*(?=\(|[A-Z])|\((?:U|SBU|SBU/NF|U//FOUO|FOUO)\)\s*(?=[A-Z]))"
+    r"|(?<!\S)\((?:U|SBU|SBU/NF|U//FOUO|FOUO)\)\s*(?=[A-Z][a-z])"
+    r"|\bClassi\w*\s+By\b|\bCLASSI\w*\s+BY\b|\bSENSITIVE\s+BUT\s+UNCLASSIFIED\b")
 # Page furniture run into the field: `CAIRO 00000524  001.2 OF 002`, `PAGE 02 HARARE 05461 01 OF 02 271458Z`
 _PAGE_BREAK = re.compile(
     r"[A-Z][A-Z.'-]*(?:[ ][A-Z][A-Z.'-]*){0,2}[ \t]+0\d{4,7}[ \t]+\d{3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{3}"
@@ -56,7 +58,7 @@ _TOKEN = re.compile(
     r"(?P<id>(?<![\w])\d{2}[A-Z]{2,}\d{1,7}(?![\w]))"          # 08CAIRO2408
     r"|(?P<yst>(?<![\w])\d{2}[A-Z]{2,}(?![\w]))"              # 10SHENYANG (003)
     r"|(?P<pyear>\((?:19|20)?\d{2}\))"                         # (2005) (06)
-    r"|(?P<num>(?<![\w./:-])-?0*\d{1,7}(?![\w/:]|[.,-]\d))"      # 1234, -097844
+    r"|(?P<num>(?<![\w./:-])-?0*\d{1,7}(?![\w/]|:\S|[.,-]\d))"   # 1234, -097844
     r"|(?P<word>[A-Za-z][A-Za-z']*\.?)"                        # station words
     r"|(?P<other>\S)")
 _MONTHS = {"JAN", "JANUARY", "FEB", "FEBRUARY", "MAR", "MARCH", "APR", "APRIL", "MAY", "JUN", "JUNE",
@@ -74,7 +76,7 @@ class Citation:
     serial: int
     year: Optional[str]  # two digits as written, None when the text gives none
     spelling: str  # the station as written
-    variant: bool  # the spelling is a variant (USUN), not the station run together
+    variant: bool  # the spelling is an abbreviation or misspelling read as the station (USUN)
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:
@@ -131,7 +133,23 @@ def find_citations(text: str) -> list[Citation]:
             last = i + 1
         out.append(Citation(toks[first][2], station, serial, year, spelling, variant))
         used = last
+        # `BRASILIA 715 AND 660`, `STATE 41252 & 44603`: another serial of the same station
+        while (used + 2 < len(toks) and toks[used + 1][1] in ("AND", "&") and toks[used + 2][0] == "num"
+               and len(toks[used + 2][1].lstrip("-0")) >= 2 and not _starts_station(toks, used + 3)
+               and not (used + 3 < len(toks) and toks[used + 3][1].rstrip(".") in _MONTHS)):
+            out.append(Citation(toks[used + 2][2], station, int(toks[used + 2][1].lstrip("-")), year, spelling,
+                                variant))
+            used += 2
     return out
+
+
+def _starts_station(toks, k: int) -> bool:
+    """Whether the words from token `k` on begin with a station (then the number before is a year)."""
+    words = []
+    while k < len(toks) and toks[k][0] == "word" and len(words) < _MAX_STATION_WORDS:
+        words.append(toks[k][1])
+        k += 1
+    return any(_stations.lookup(" ".join(words[:n]))[0] for n in range(len(words), 0, -1))
 
 
 def _station_before(toks, i: int, used: int):
@@ -196,6 +214,13 @@ def _letter(m) -> str:
     return (m.group(1) or m.group(2) or m.group(3)).upper()
 
 
+def _cites_at(text: str, pos: int) -> bool:
+    """Whether a citation begins right at `pos` (after spaces)."""
+    rest = text[pos:pos + 60]
+    cites = find_citations(rest)
+    return bool(cites) and not rest[:cites[0].start].strip()
+
+
 def _following(label: str) -> str:
     return str(int(label) + 1) if label.isdigit() else chr(ord(label) + 1)
 
@@ -215,10 +240,12 @@ def _labels(text: str) -> list:
         elif letter == _letter(chosen[-1]):
             if not text[chosen[-1].end():m.start()].strip():
                 chosen[-1] = _Doubled(chosen[-1], m)
-            elif len(chosen) > 1:
+            elif len(chosen) > 1 and _cites_at(text, m.end()):
                 chosen.append(m)
         elif letter == _following(_letter(chosen[-1])):
             chosen.append(m)
+        elif letter == _following(_following(_letter(chosen[-1]))) and _cites_at(text, m.end()):
+            chosen.append(m)  # the letter before it is garbled (`B01/10/10 ERELI-HALE TELCON C. 09 MANAMA 731`)
     return chosen
 
 
@@ -278,25 +305,32 @@ def _single_copy(text: str) -> str:
     return text
 
 
-def _unlabelled(text: str) -> list[str]:
-    """Items of a field without labels: parts between `;` (or `:` in old telegrams), each
-    cut again before every citation after its first (`STATE 12 AND PREVIOUS 03 RANGOON 14`)."""
+def _unlabelled(text: str) -> list[tuple[str, Optional[Citation]]]:
+    """(raw, citation) of the items of a field without labels: parts between `;` (or `:` in
+    old telegrams), each cut again before every citation after its first
+    (`STATE 12 AND PREVIOUS 03 RANGOON 14`, `BRASILIA 715 AND 660`)."""
     items = []
-    for part in re.split(r";|:\s", text):
+    parts = []
+    for part in text.split(";"):
+        # `TEHRAN 1091: TEHRAN 263`: a colon parts items when a citation follows it
+        cuts = [m.end() for m in re.finditer(r":\s", part) if _cites_at(part, m.end())]
+        parts += [part[a:b].rstrip(": ") for a, b in zip([0] + cuts, cuts + [len(part)])]
+    for part in parts:
         part = part.strip(" ,")
         if not part:
             continue
-        starts = [c.start for c in find_citations(part)][1:]
-        bounds = [0] + starts + [len(part)]
-        for a, b in zip(bounds, bounds[1:]):
-            piece = re.sub(r"(?:\s+(?:AND|and)|[\s,])+$", "", part[a:b]).strip()
+        cites = find_citations(part)
+        bounds = [0] + [c.start for c in cites[1:]] + [len(part)]
+        for n, (a, b) in enumerate(zip(bounds, bounds[1:])):
+            piece = re.sub(r"(?:\s+(?:AND|and)|[\s,&])+$", "", part[a:b]).strip()
             if piece:
-                items.append(piece)
+                items.append((piece, cites[n] if cites else None))
     return items
 
 
-def split_items(text: str) -> list[tuple[Optional[str], str]]:
-    """(label, raw) of each item of the field's text."""
+def split_items(text: str) -> list[tuple[Optional[str], str, Optional[Citation]]]:
+    """(label, raw, citation) of each item of the field's text; the citation is the cable the
+    item names, None for an e-mail, a meeting, a report number."""
     text = _single_copy(_after_truncation(_clean(_cut_body(text))))
     if not text:
         return []
@@ -304,11 +338,12 @@ def split_items(text: str) -> list[tuple[Optional[str], str]]:
     if labels:
         text = text[:_repeat_start(text, labels)]
     if not labels:
-        return [(None, raw) for raw in _unlabelled(text)]
+        return [(None, raw, cite) for raw, cite in _unlabelled(text)]
     items = []
     for m, nxt in zip(labels, labels[1:] + [None]):
         raw = text[m.end(): nxt.start() if nxt else len(text)].strip(" ;,")
-        items.append((_letter(m), raw))
+        cites = find_citations(raw)
+        items.append((_letter(m), raw, cites[0] if cites else None))
     return items
 
 
@@ -349,14 +384,12 @@ def _settle_year(c: Citation, default_year: Optional[str], citing_id: Optional[s
     return default_year, None
 
 
-def _target(raw: str, default_year, citing_id, month, problems: list[ParseProblem]) -> Optional[str]:
-    cites = find_citations(raw)
-    if not cites:
+def _target(c: Optional[Citation], default_year, citing_id, month, problems: list[ParseProblem]) -> Optional[str]:
+    if c is None:
         return None
-    c = cites[0]
     year, warning = _settle_year(c, default_year, citing_id, month)
-    if not year:
-        return None
+    if not year or f"{year}{c.station}{c.serial}" == citing_id:
+        return None  # the cable's own number, a page line run into the field: no reference
     if warning:
         problems.append(ParseProblem(part="refs", line=0, column=0, message=warning, severity="warning"))
     if c.variant:
@@ -369,11 +402,12 @@ def parse_refs_with_warnings(text: str, default_year: Optional[str] = None, *, c
                              month: Optional[int] = None) -> tuple[list[Reference], list[ParseProblem]]:
     """`parse_refs`, and the guesses it made as warnings (part "refs")."""
     problems: list[ParseProblem] = []
-    refs = [
-        Reference(position=i, label=label, raw=raw,
-                  target_id=_target(raw, default_year, citing_id, month, problems))
-        for i, (label, raw) in enumerate(split_items(text or ""), 1)
-    ]
+    refs: list[Reference] = []
+    for label, raw, cite in split_items(text or ""):
+        target = _target(cite, default_year, citing_id, month, problems)
+        if target is None and label is None and cite is not None and refs:
+            continue  # `08 STATE 74840 TRIPOLI 00000268`: the citing cable's own number after an item
+        refs.append(Reference(position=len(refs) + 1, label=label, raw=raw, target_id=target))
     return refs, problems
 
 

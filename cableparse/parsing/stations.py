@@ -10,7 +10,8 @@ station is the post's name run together. Three small data files hold the vocabul
   reference data so it cannot drift.
 - data/station_variants.csv: spellings cables write for a station that do not
   run together into it (`USUN` -> `USUNNEWYORK`, `MEXICO CITY` -> `MEXICO`,
-  `SECSTATE` -> `STATE`), each with the reason.
+  `SECSTATE` -> `STATE`), each with the reason; `guess` says whether reading it
+  is a guess (an abbreviation or a misspelling) worth a warning.
 - data/station_serials.csv: for January to March, how many cables of each other
   station Cablegate holds (any year) and the highest serial among them: a January
   cable citing `MANAMA 647` without a year cites last year's, as no January
@@ -38,7 +39,8 @@ from typing import Iterable, Optional
 
 # Words that stand before a post's name in an address (`AMEMBASSY ROME`) and are no
 # part of the station.
-ADDRESS_PREFIXES = ("AMEMBASSY", "AMCONSUL", "USMISSION", "AMEMB", "EMBASSY", "CONSULATE", "AMCONGEN")
+ADDRESS_PREFIXES = ("AMEMBASSY", "AMCONSUL", "USMISSION", "AMEMB", "EMBASSY", "CONSULATE", "AMCONGEN",
+                    "USINT", "USLO")
 _PREFIX = re.compile(r"^(?:%s)\b\s*" % "|".join(ADDRESS_PREFIXES))
 
 # Handling words glued in front of the station in a few Cablegate ids
@@ -69,10 +71,21 @@ def stations() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=None)
+def _variant_rows() -> tuple[dict, ...]:
+    return tuple(csv.DictReader(io.StringIO(_data("station_variants.csv"))))
+
+
+@functools.lru_cache(maxsize=None)
 def variants() -> dict[str, str]:
     """Spelling run together -> station, from data/station_variants.csv."""
-    rows = csv.DictReader(io.StringIO(_data("station_variants.csv")))
-    return {compact(row["spelling"]): row["station"] for row in rows}
+    return {compact(row["spelling"]): row["station"] for row in _variant_rows()}
+
+
+@functools.lru_cache(maxsize=None)
+def guessed_variants() -> frozenset[str]:
+    """Variants (run together) that are a reading of an abbreviation or a misspelling (`USUN`,
+    `RIO`, `TALLIN`), not a form of the post's name in use (`SECSTATE`, `MEXICO CITY`)."""
+    return frozenset(compact(row["spelling"]) for row in _variant_rows() if row["guess"] == "yes")
 
 
 @functools.lru_cache(maxsize=None)
@@ -126,23 +139,18 @@ def early_serial_ceiling(station: str, month: int) -> Optional[int]:
 
 
 def lookup(spelling: str) -> tuple[Optional[str], bool]:
-    """(station, is_variant) for a spelling as a cable writes it; (None, False) if no station.
+    """(station, guessed) for a spelling as a cable writes it; (None, False) if no station.
 
-    `THE HAGUE` -> (`THEHAGUE`, False); `USUN` -> (`USUNNEWYORK`, True);
+    `THE HAGUE` -> (`THEHAGUE`, False); `SECSTATE` -> (`STATE`, False);
+    `USUN` -> (`USUNNEWYORK`, True): an abbreviation read as the station;
     `AMEMBASSY ROME` -> (`ROME`, False); `STATE SECURITY` -> (None, False).
     """
     s = " ".join(spelling.upper().split())
-    key = compact(s)
-    if key in stations():
-        return key, False
-    if key in variants():
-        return variants()[key], True
-    bare = compact(_PREFIX.sub("", s))
-    if bare and bare != key:
-        if bare in stations():
-            return bare, False
-        if bare in variants():
-            return variants()[bare], True
+    for key in dict.fromkeys((compact(s), compact(_PREFIX.sub("", s)))):
+        if key in stations():
+            return key, False
+        if key in variants():
+            return variants()[key], key in guessed_variants()
     return None, False
 
 

@@ -232,8 +232,8 @@ def _ends_sentence(line: str) -> bool:
 # "…FOREIGN AFFAIRS.    PORTER" / "…prefers to avoid them. Herbst" / "… 05/20/2009) SCOBEY" /
 # "…********* ERELI" / "… End comment.GODFREY"
 _GLUED_SIGNATURE = re.compile(
-    r"^(?P<text>.*(?:\S\s{3,}|[.!?)\"\u201d*]\s{1,2}|[a-z][.!?]))"
-    r"(?P<sig>[A-Z][A-Z'-]{2,30}(?: [A-Z][A-Z'-]{2,30})?(?=\.{0,3}\s*$)|[A-Z][a-z]{2,}(?:-?[A-Z][a-z]+)?(?=\s*$))")
+    r"^(?P<text>.*(?:\S\s{3,}|[.!?)\"\u201d*]\s{1,2}|[a-z][.!?]|X{4,}\s{1,2}))"
+    r"(?P<sig>[A-Z][A-Z'-]{2,30}(?: [A-Z][A-Z'-]{2,30})?(?=\.{0,3}\s*$)|[A-Z][a-z]{2,}(?:-?[A-Z][a-z]+)?(?=\.?\s*$))")
 _SENTENCE_END = re.compile(r"""[.:;!?"')\]\u201d]\s*$""")
 _CLASS_WORDS = r"UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|C O N F I D E N T I A L|S E C R E T"
 _TRAILER = re.compile(
@@ -324,6 +324,8 @@ class BodyTransformer(Transformer):
         groups: list[tuple[str, list]] = []  # (kind | "line", tokens)
         open_group = None
         for kind, token in items:
+            if kind == "line" and _REF_LABELLED.match(str(token)):
+                kind = "ref"  # "Ref A: Reykjavik 107" / "Ref B: Reykjavik 108"
             if kind == "gap":
                 open_group = None
             elif kind in _FIELD_KINDS:
@@ -437,7 +439,7 @@ class BodyTransformer(Transformer):
         if kind in ("line", "heading") and len(name.split()) <= 4 and _is_name(name):
             before = lines[-2] if len(lines) > 1 else None
             upper = bool(_UPPER_NAME.match(name))
-            alone = before is None or _ends_sentence(before) or (
+            alone = before is None or _ends_sentence(before) or _NOT_HEADING.search(before) or (
                 upper and (re.search(r"[a-z]", before) or re.search(r"X{4,}|\bCOMMENT\s*$|/\s*$", before)))
             dotted = lines[-1].rstrip().endswith(".")
             if alone and _SIGNATURE.match(name) and (upper or not dotted):
@@ -446,9 +448,16 @@ class BodyTransformer(Transformer):
                 if not last:
                     blocks.pop()
                 return
+        head = _PARA_HEAD.match(lines[-1]) if kind == "para" and len(lines) == 1 and len(blocks) > 1 else None
+        if head and not head.group("mark") and _CONTINUES.search(str(blocks[-2][-1][1]).rstrip()) \
+                and len(head.group("rest").split()) <= 2 and _SIGNATURE.match(head.group("rest")) \
+                and _is_name(head.group("rest")) and head.group("rest")[:1].isupper():
+            # "... posed in paragraph" / "" / "3. Koenig": the number ends the sentence, the name signs
+            parts.signature_line = head.group("rest").strip()
+            last[-1] = ("line", Token("TEXT", lines[-1][: head.start("rest")].rstrip() + "\n", line=token.line))
+            return
         m = _GLUED_SIGNATURE.match(lines[-1])
-        if m and _is_name(m.group("sig")) and not re.search(r"X{4}$", m.group("text").rstrip()) \
-                and len(_words_after_head(m.group("text"))) >= 3:
+        if m and _is_name(m.group("sig")) and _words_after_head(m.group("text")):
             text = m.group("text").rstrip()
             parts.signature_line = m.group("sig")
             last[-1] = (kind, Token(_type(token), text + "\n", line=token.line))
@@ -462,6 +471,7 @@ class BodyTransformer(Transformer):
             p.text = "\n\n".join(_clean(chunk) for chunk in p.text.split("\n\n") if chunk.strip())
 
 
+_CONTINUES = re.compile(r"[a-z,]\s*$")  # a sentence cut off: a lower-case word or a comma
 _CLASSIFIED_BY_TEXT = re.compile(r"^\s*(?:\([A-Z/ ]{1,12}\)\s*)?CLASSIFIED\s*BY\b", re.I)
 
 
@@ -560,6 +570,13 @@ class _Builder:
         section = self.section
         if kind == "para":
             m = _PARA_HEAD.match(raw)
+            if m and not m.group("mark") and self.current is not None and _CONTINUES.search(self.current.text) \
+                    and (self.parent is None or int(m.group("num")) != (self.parent.number or 0) + 1):
+                # "... the request posed in paragraph" / "" / "3. Koenig": the number goes on
+                # with the sentence; it is no paragraph
+                self.current.text = f"{self.current.text} {raw}"
+                self.owner._warn(self.parts, "body", line, f"number {m.group('num')} read as text, not a paragraph")
+                return
             if m:
                 self.current = self.parent = Paragraph(
                     position=len(out) + 1, number=int(m.group("num")), sub=None,
@@ -608,6 +625,7 @@ def _block_heading(lines: list) -> Optional[str]:
     return text if text and _heading_like(text) else None
 
 
+_REF_LABELLED = re.compile(r"^\s*REF(?:TEL)?\s+[A-Z]\s*:", re.I)
 _REF_ITEM = re.compile(r"^\s*¶?\s*\(?[A-Za-z][.)]\s")
 
 

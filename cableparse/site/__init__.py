@@ -18,7 +18,7 @@ def get_metadata(datasette, key, database, table):
 
 @hookimpl
 def register_facet_classes():
-    return [facets.TagFacet, facets.CableFacet]
+    return [facets.TagFacet, facets.CableFacet, facets.CountedFacet]
 
 
 @hookimpl
@@ -38,15 +38,21 @@ def render_cell(row, value, column, table, database, datasette):
 @hookimpl
 def register_routes():
     # (?P<format>) is empty: Datasette's index view, used for non-archives, reads it
-    return [(r"^/-/search$", search.search_page), (r"^/(?P<format>)$", home.home_page)]
+    return [(r"^/-/search(\.(?P<format>json|csv))?$", search.search_page),
+            (r"^/(?P<database>[^/]+)/cables/(?P<pks>[^/]+?)\.json$", cable_api.cable_json),
+            (r"^/(?P<format>)$", home.home_page)]
 
 
 @hookimpl
 def handle_exception(datasette, request, exception):
     message = site.bad_request(exception)
-    if message is None:
-        return None  # Datasette's own handler
-    return datasette_handler(datasette, request, BadRequest(message))  # its page, with a 400
+    if message is not None:
+        return datasette_handler(datasette, request, BadRequest(message))  # its page, with a 400
+    if isinstance(exception, NotFound) and "/cables/" in request.path:
+        async def inner():  # a cable id typed another way, or a cable the archive lacks
+            return await cable_api.not_found(datasette, request, exception)
+        return inner
+    return None  # Datasette's own handler
 
 
 @hookimpl
@@ -79,7 +85,15 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return refuse_writes(datasette)
+    """Writes refused at the door, then arbitrary SQL held to its own budget (fair.py)."""
+    refuse, fair = refuse_writes(datasette), fair_sql(datasette)
+    columns = default_columns(datasette)  # the cables table's default columns (columns.py)
+    return lambda app: refuse(fair(columns(app)))
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.set_authorizer(deny_pointer_functions)
 
 
 # Imported after the hooks, on purpose: these modules import parts of Datasette
@@ -88,8 +102,10 @@ def asgi_wrapper(datasette):
 # would register this package without them.
 from datasette.handle_exception import handle_exception as datasette_handler  # noqa: E402
 from datasette.utils import tilde_decode  # noqa: E402
-from datasette.utils.asgi import BadRequest  # noqa: E402
+from datasette.utils.asgi import BadRequest, NotFound  # noqa: E402
 
 from . import archives as site  # noqa: E402
-from . import cable_page, facets, filters, home, render, search  # noqa: E402
+from . import cable_api, cable_page, facets, filters, home, render, search  # noqa: E402
+from .fair import deny_pointer_functions, fair_sql  # noqa: E402
+from .columns import default_columns  # noqa: E402
 from .read_only import refuse_writes  # noqa: E402

@@ -45,7 +45,24 @@ def split_tags(value: str) -> list[str]:
     return [t.strip().upper() for t in value.split(",") if t.strip()]
 
 
+def tag_search(request) -> FilterArguments | None:
+    """`_find=traffick` on the tags table: codes starting with it, or meanings containing it."""
+    text = (request.args.get("_find") or "").strip()
+    if not text:
+        return None
+    return FilterArguments(
+        ["(code like :find_code escape '\\' or description like :find_text escape '\\')"],
+        params={"find_code": _like(text.upper()) + "%", "find_text": "%" + _like(text) + "%"},
+        human_descriptions=[f'code or meaning has "{text}"'])
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def cable_filters(request, table: str) -> FilterArguments | None:
+    if table == "tags":
+        return tag_search(request)
     key = CABLE_KEY.get(table)
     if key is None:
         return None

@@ -442,9 +442,10 @@ def origin_sql(value: str, param) -> str:
     """Cables from a post named in full (Embassy Rabat), or any post of a city or country:
     Rabat, Morocco. Posts come from the `posts` table (GeoNames places)."""
     v = param(value.strip())
-    return (f"c.origin in (select {v} union select name from posts where "
+    return (f"c.origin in (select name from posts where "
             f"city = {v} collate nocase or country = {v} collate nocase "
-            f"or name = {v} collate nocase or country_code = {v} collate nocase)")
+            f"or name = {v} collate nocase or country_code = {v} collate nocase "
+            f"union select origin from cables where origin = {v} collate nocase)")
 
 
 def year_range(value: str) -> tuple[int | None, int | None] | None:

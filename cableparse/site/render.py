@@ -71,6 +71,8 @@ def render_cell(row, value, column, table, database, datasette):
         except ValueError:
             return None
         return tag_links(datasette, database, tags) if isinstance(tags, list) else None
+    if table == "cables" and column == "tag_list" and isinstance(value, str):
+        return tag_links(datasette, database, [t for t in value.split(", ") if t])
     if (table, column) in RAW_TEXT and isinstance(value, str) and len(value) > EXCERPT:
         return Markup(f'<span title="the full text is on the row page">'
                       f'{escape(value[:EXCERPT])}…</span>')

@@ -23,6 +23,8 @@ SETTINGS = {
     "sql_time_limit_ms": "3000",
     "default_facet_size": "15",
     "max_returned_rows": "1000",
+    # a streamed CSV (`?_stream=on`) stops at this size instead of sending a whole table
+    "max_csv_mb": "20",
     "allow_download": "off",
 }
 
