@@ -136,6 +136,8 @@ class _Stripper:
             m = self.p["PAGE_HEADER"].match(line)
             if not m:
                 line = self._unglue(line)
+                if line.strip() == "-":
+                    line = ""  # cables.csv rows written with "-" for the blank lines
                 if len(line) > 80 and "(" in line:
                     for piece in split_run_on(line):
                         self.kept.append(piece)

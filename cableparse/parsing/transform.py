@@ -19,7 +19,7 @@ from . import fields
 # lark-cython's own tokens (not `str` subclasses) can reach them (grammar_loader).
 NATIVE_TOKENS_OK = True
 
-_MARK = r"\(\s*(?:U|C|S|TS|SBU|FOUO|LOU|NF)(?:\s*//?\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)|(?:U|C|S|SBU)\)"
+_MARK = r"\(\s*(?:U|C|S|TS|SBU|FOUO|LOU|NF)(?:\s*(?://?|-)\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)|(?:U|C|S|SBU)\)"
 _PARA_HEAD = re.compile(
     rf"^\s*¶?\s*(?P<num>\d{{1,3}})\s*[.)]?\s*(?P<mark>{_MARK})?\s*(?P<rest>.*)$", re.I | re.S)
 _SUB_HEAD = re.compile(
@@ -176,7 +176,7 @@ def _heading_like(text: str, from_long: bool = False, strict: bool = False) -> b
         return False
     if from_long and text.endswith("."):
         return False
-    return bool(re.search(r"[A-Za-z]{2}", text)) and not _NUMBERED.match(text) \
+    return len(re.findall(r"[A-Za-z]", text[:12])) >= 2 and not _NUMBERED.match(text) \
         and not _FIELD_WORD.match(text) and not _REDACTION.match(text) and "   " not in text \
         and not _NOT_HEADING.search(text)
 
@@ -471,6 +471,8 @@ class BodyTransformer(Transformer):
             p.text = "\n\n".join(_clean(chunk) for chunk in p.text.split("\n\n") if chunk.strip())
 
 
+# an unnumbered block that starts a paragraph of its own after numbered ones
+_OWN_BLOCK = re.compile(r"^\s*(?:COMMENT|SUMMARY|NOTE|BEGIN (?:TEXT|SUMMARY|COMMENT))\s*[:.]", re.I)
 _CONTINUES = re.compile(r"[a-z,]\s*$")  # a sentence cut off: a lower-case word or a comma
 _CLASSIFIED_BY_TEXT = re.compile(r"^\s*(?:\([A-Z/ ]{1,12}\)\s*)?CLASSIFIED\s*BY\b", re.I)
 
@@ -560,6 +562,8 @@ class _Builder:
                 i += 1
                 first = True
                 continue
+            if first and kind == "line" and (_REDACTION.match(raw) or _OWN_BLOCK.match(raw)):
+                self.current = None  # "XXXXXXXXXXXX" for paragraphs taken out; "COMMENT: ..."
             self.add(kind if kind != "heading" else "line", token, raw, first)
             first = False
             i += 1
@@ -617,7 +621,9 @@ def _block_heading(lines: list) -> Optional[str]:
     texts = [r for r, d in zip(raws, dashes) if not d]
     if not any(dashes) or not 1 <= len(texts) <= 2 or len(" ".join(texts)) > 120:
         return None
-    if not dashes[-1] and not dashes[0]:
+    # the shapes of a heading: dashes over, under or around one or two lines of text
+    inner = dashes[1:-1] if dashes[0] and dashes[-1] else dashes[1:] if dashes[0] else dashes[:-1]
+    if not (dashes[0] or dashes[-1]) or any(inner) or not inner and len(dashes) > 1:
         return None
     if len(texts) == 1 and split_heading(texts[0]) is not None and not dashes[-1]:
         return None  # "-----" over "Heading ----": the line itself is read as a heading
