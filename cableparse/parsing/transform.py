@@ -239,7 +239,7 @@ _CLASS_WORDS = r"UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|C 
 _TRAILER = re.compile(
     rf"^\s*(?:>|(?:{_CLASS_WORDS})(?:\s*//?\s*[A-Z ]+)?"
     r"|NNNN?|BT|=+\s*CABLE ENDS\s*=+|[A-Z]*VZCZ[A-Z]*|\*\*\*.*\*\*\*.*|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?"
-    r"|[\W_]*|(?:</?[a-z]+[^<>]*>\s*)+)\s*$")
+    r"|[\W_]*|(?:</?[a-z]+[^<>]*>\s*)+|Declassified/Released US Department of State.*|Systematic Review \d.*)\s*$")
 _SIGNATURE = re.compile(r"^[*/\s]*[A-Za-z][A-Za-z.'\- ,]{1,40}[\s\"]*$")
 _UPPER_NAME = re.compile(r"^[A-Z][A-Z'-]+(?:\s+[A-Z][A-Z'-]+){0,3}\.{0,3}$")
 _NOT_NAMES = set("""END COMMENT SUMMARY TEXT NOTE QUOTE UNQUOTE BT NNNN NNN MINIMIZE SIPDIS
@@ -440,7 +440,7 @@ class BodyTransformer(Transformer):
             before = lines[-2] if len(lines) > 1 else None
             upper = bool(_UPPER_NAME.match(name))
             alone = before is None or _ends_sentence(before) or _NOT_HEADING.search(before) or (
-                upper and (re.search(r"[a-z]", before) or re.search(r"X{4,}|\bCOMMENT\s*$|/\s*$", before)))
+                upper and (re.search(r"[a-z]", before) or re.search(r"X{4,}|\bCOMMENT\s*$|/\s*$|^GP-\d\s*$", before)))
             dotted = lines[-1].rstrip().endswith(".")
             if alone and _SIGNATURE.match(name) and (upper or not dotted):
                 parts.signature_line = name
@@ -472,7 +472,7 @@ class BodyTransformer(Transformer):
 
 
 # an unnumbered block that starts a paragraph of its own after numbered ones
-_OWN_BLOCK = re.compile(r"^\s*(?:COMMENT|SUMMARY|NOTE|BEGIN (?:TEXT|SUMMARY|COMMENT))\s*[:.]", re.I)
+_OWN_BLOCK = re.compile(r"^\s*(?:COMMENT|SUMMARY)\s*:", re.I)
 _CONTINUES = re.compile(r"[a-z,]\s*$")  # a sentence cut off: a lower-case word or a comma
 _CLASSIFIED_BY_TEXT = re.compile(r"^\s*(?:\([A-Z/ ]{1,12}\)\s*)?CLASSIFIED\s*BY\b", re.I)
 

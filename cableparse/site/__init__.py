@@ -73,6 +73,11 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                 queries = site.metadata_for(datasette)["databases"][name].get("queries", {})
                 return {"archive": name, "summary": await home.summary(datasette, name),
                         "queries": list(queries.items())}
+        if view_name == "table" and table == "cables" and site.is_archive(datasette, database):
+            return {"cable_columns": columns_choice(request)}
+        if view_name == "row" and table == "tags" and site.is_archive(datasette, database):
+            code = tilde_decode(request.url_vars.get("pks", ""))
+            return {"tag_page": await cable_page.tag_context(datasette, database, code)}
         if view_name == "row" and table == "cables" and site.is_archive(datasette, database):
             pks = request.url_vars.get("pks", "")
             cable = await cable_page.cable_context(datasette, database, tilde_decode(pks),
@@ -107,5 +112,5 @@ from datasette.utils.asgi import BadRequest, NotFound  # noqa: E402
 from . import archives as site  # noqa: E402
 from . import cable_api, cable_page, facets, filters, home, render, search  # noqa: E402
 from .fair import deny_pointer_functions, fair_sql  # noqa: E402
-from .columns import default_columns  # noqa: E402
+from .columns import columns_choice, default_columns  # noqa: E402
 from .read_only import refuse_writes  # noqa: E402

@@ -120,5 +120,31 @@ async def cable_context(datasette, database: str, cable_id: str, args=None) -> d
             + "?" + urlencode({"cable_id": cable_id}),
             "paragraphs": datasette.urls.table(database, "paragraphs")
             + "?" + urlencode({"cable_id": cable_id}),
+            "whole_json": datasette.urls.row(database, "cables", tilde_encode(cable_id)) + ".json",
         },
+    }
+
+
+async def tag_context(datasette, database: str, code: str) -> dict | None:
+    """The tag page's way on: its cables, paragraphs, search and chart, with their counts."""
+    found = await _rows(datasette, database, "select code, cables, paragraphs, kind, description "
+                        "from tags where code = ?", [code])
+    if not found:
+        return None
+    tag = found[0]
+    years = await _rows(datasette, database, "select min(year) as first, max(year) as last "
+                        "from cable_tags where tag = ?", [code])
+    q = urlencode({"_tag": code})
+    chart = (datasette.urls.database(database) + "/cables_per_month_by_tag?"
+             + urlencode({"tags": code, "origin": "", "_hide_sql": "1"})
+             + "#g.mark=bar&g.x_column=month&g.x_type=temporal&g.y_column=cables"
+               "&g.y_type=quantitative&g.color_column=tag")
+    return {
+        **tag, **(years[0] if years else {}),
+        "cables_url": datasette.urls.table(database, "cables") + "?" + q,
+        "paragraphs_url": datasette.urls.table(database, "paragraphs") + "?" + q,
+        "search_url": "/-/search?" + urlencode({"tag": code}),
+        "chart_url": chart,
+        "by_year_url": datasette.urls.database(database) + "/cables_by_tag_over_time?"
+        + urlencode({"tag": code}),
     }

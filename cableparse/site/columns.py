@@ -46,3 +46,16 @@ def default_columns(datasette):
         return choose
 
     return wrap
+
+
+def columns_choice(request) -> dict:
+    """For the cables page: whether every column is shown, and the links to switch."""
+    pairs = [(k, v) for k in request.args for v in request.args.getlist(k)]
+    chosen = [v for k, v in pairs if k == "_col"]
+    shown_all = not chosen or any(k == "_nocol" for k, _v in pairs) or \
+        chosen != DEFAULT_COLUMNS["cables"]
+    rest = [(k, v) for k, v in pairs if k not in ("_col", "_nocol", "_cols")]
+    path = request.path
+    return {"all": shown_all,
+            "all_url": path + "?" + urlencode(rest + [ALL]),
+            "fewer": path + ("?" + urlencode(rest) if rest else "")}
