@@ -70,8 +70,10 @@ def test_a_station_cablegate_never_used_keeps_raw_text(shared):
 def test_body_numbered_a4_is_no_list_of_references():
     text = ("A. STATE 12345 B. ROME 678 A.4. THE MINISTER SAID B. 5. THAT A.5. HE WOULD C.1. AGREE "
             "D. 2. LATER")
-    assert [(r.label, r.target_id) for r in parse_refs(text, "08")][:2] == [("A", "08STATE12345"), ("B", "08ROME678")]
-    assert len(parse_refs(text, "08")) <= 4
+    assert [(r.label, r.target_id) for r in parse_refs(text, "08")] == [("A", "08STATE12345"), ("B", "08ROME678")]
+    cable = cableparse.parse("SUBJECT: X\nREF: A. STATE 12345\nB. ROME 678\nA.4. (U) THE MINISTER SAID ON MAY 4\n"
+                             "A.5. THAT ROME 2008 WAS\nB.1. FINE\n", id="08ROME900")
+    assert _pairs(cable.refs) == [("A", "08STATE12345"), ("B", "08ROME678")]
 
 
 def test_body_run_into_the_field_is_cut_off(shared):
@@ -237,6 +239,13 @@ def test_year_guesses_are_reported():
 
 def test_no_year_known_gives_no_target():
     assert _pairs(parse_refs("HARARE 6584")) == [(None, None)]
+    assert _pairs(parse_refs("HARARE 6584; HARARE 6585")) == [(None, None), (None, None)]
+
+
+def test_the_citing_cables_own_number_is_no_reference(shared):
+    # `REF: 08 STATE 74840` then the page line `TRIPOLI 00000268`
+    assert [(r.raw, r.target_id) for r in _refs("pages/09TRIPOLI268.html", "09TRIPOLI268", shared)] == [
+        ("08 STATE 74840", "08STATE74840")]
 
 
 def test_citations_of_one_item():
@@ -275,6 +284,7 @@ def test_serial_tables_match_the_cablegate_ids(shared):
 def test_variants_name_stations():
     rows = list(csv.DictReader(io.StringIO(_data_file("station_variants.csv"))))
     assert rows and all(r["station"] in stations.stations() for r in rows)
+    assert {r["guess"] for r in rows} == {"yes", "no"}
     # a variant is no station run together, and each spelling is written once
     keys = [stations.compact(r["spelling"]) for r in rows]
     assert not set(keys) & stations.stations()

@@ -8,7 +8,8 @@ without classification mark, numbering (IV., A., 2D -), punctuation, case and
 "continued", with known misspellings corrected, and the standard parts of
 report cables grouped under one key (the TIP report's prevention, protection,
 prosecution ...). Two headings that differ only by case, numbering or
-punctuation always get the same key. The vocabulary is written once, here.
+punctuation always get the same key: punctuation is deleted, not turned into a
+space (U.S. and US are one). The vocabulary is written once, here.
 """
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ STANDARD: dict[str, tuple[str, tuple[str, ...]]] = {
     "prevention": ("Prevention", ("prevention",)),
     "tip hero nomination": ("TIP hero nomination", ("tip hero nomination",)),
     "best practices nomination": ("Best practices nomination", ("best practices nomination",)),
-    "task 1 tvpra": ("Task 1 (TVPRA)", ("task 1 tvpra",)),
-    "task 2 tda": ("Task 2 (TDA)", ("task 2 tda",)),
+    "task 1 tvpra": ("Task 1 (TVPRA)", ("task 1 tvpra", "task 1tvpra")),
+    "task 2 tda": ("Task 2 (TDA)", ("task 2 tda", "task 2tda")),
     "reporting questions": ("Reporting questions", ("reporting questions",)),
 }
 # Misspellings seen in headings, word by word.
@@ -62,10 +63,11 @@ _CONTINUED = re.compile(r"[\s(\-–—,:]*\bcont(?:inued|'d|d)?\b[\s).]*$", re.I
 
 
 def _words(text: str) -> str:
+    """Lower case, without diacritics and punctuation (deleted, not made a space: U.S. and
+    US, COUNTER-TERRORISM and COUNTERTERRORISM are one), misspellings corrected."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("'", "").replace("’", "").replace("‘", "").lower()
-    words = re.findall(r"[a-z0-9]+", text)
+    words = re.sub(r"[^\w\s]|_", "", text.lower()).split()
     return " ".join(SPELLING.get(w, w) for w in words)
 
 

@@ -119,11 +119,21 @@ _MARK = re.compile(
     r"^\s*\(\s*(?:U|C|S|TS|SBU|FOUO|LOU|NF)(?:\s*//?\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)\s*", re.I)
 
 
+# `SUBJECT:`, `SUBJ:`, `Subject -`, `SUBJECT SUBJECT:`, `SUBJECT THE NEW LAW` (no colon)
+_SUBJECT_LABEL = re.compile(r"^\s*(?:SUBJ(?:ECT)?\s*[:.-]\s*|SUBJECT\s+(?=[A-Z]))", re.I)
+_TRAILING_MARK = re.compile(
+    r"\s*\(\s*(?:U|C|S|TS|SBU|FOUO|LOU|NF)(?:\s*//?\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)\s*$", re.I)
+
+
 def parse_subject(text: str) -> str:
-    """One line, without `SUBJECT:` and without its own `(C)`-style mark."""
-    value = re.sub(r"^\s*SUBJ(?:ECT)?\s*[:.-]\s*", "", text, count=1, flags=re.I)
+    """One line, without `SUBJECT:` (written once or twice) and without its own `(C)`-style
+    mark, leading or trailing (`... of proliferation concern (s)`)."""
+    value = text
+    for _ in range(2):  # "SUBJECT: SUBJECT: ..."
+        value = _SUBJECT_LABEL.sub("", value, count=1)
     value = " ".join(value.split())
-    return _MARK.sub("", value, count=1).strip()
+    value = _MARK.sub("", value, count=1).strip()
+    return _TRAILING_MARK.sub("", value).strip()
 
 
 def parse_classified_by(text: str) -> str:
@@ -158,7 +168,7 @@ def parse_dtg(line: str) -> dict:
 _PRECEDENCES = r"NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE|FLASH"
 _ADDRESS = re.compile(
     rf"^\s*(?:(?P<ri>R[A-Z0-9]{{3,7}})\s*/\s*)?(?P<station>.*?)"
-    rf"(?:\s+(?P<prec>{_PRECEDENCES}))?(?:\s+(?P<serial>\d{{1,6}}))?\s*$")
+    rf"(?:\s+(?P<prec>{_PRECEDENCES}))?(?:\s+(?P<serial>\d{{1,6}}(?:\s*-\s*\d{{1,6}})?))?\s*$")
 
 
 def parse_address(line: str, role: str, position: int) -> Recipient:
@@ -166,8 +176,9 @@ def parse_address(line: str, role: str, position: int) -> Recipient:
     m = _ADDRESS.match(line)
     assert m  # the pattern accepts any line
     station = " ".join(m.group("station").split())
+    serial = re.sub(r"\s+", "", m.group("serial")) if m.group("serial") else None  # "9759-9760": a range
     return Recipient(role=role, station=station, routing_indicator=m.group("ri"),
-                     precedence=m.group("prec"), serial=m.group("serial"), position=position)
+                     precedence=m.group("prec"), serial=serial, position=position)
 
 
 _POST_KINDS = {"AMEMBASSY": "Embassy", "AMCONSUL": "Consulate", "USMISSION": "Mission",

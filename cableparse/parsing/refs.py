@@ -10,11 +10,19 @@ stations or a known spelling of one (stations.py): report numbers
 (`IIR 6 809 0156 08`), date-time groups (`SECDEF MSG DTG 301601Z SEP 08`),
 e-mails, meetings, `STATE CA-3400 NOV 2, 1966` keep their raw text and no target.
 
+A field runs into items by its labels, taken in turn (A, B, C ...; a label the
+page doubled, `A. A)`, counts once), else by `;`, a colon before a citation
+(`TEHRAN 1091: TEHRAN 263`) and each further citation (`STATE 297614 AND
+PREVIOUS 03 RANGOON 1427`). A page's second copy of the field, the body run on
+into it and page furniture are left out.
+
 A missing year is the citing cable's own, except where that cannot be: a serial
-above the citing cable's own at the same station, or a STATE serial higher than
-any the Department had sent by the citing cable's month, is last year's. Those
-guesses, and spellings read as a station (`USUN` -> USUNNEWYORK), are reported
-by `parse_refs_with_warnings`.
+above the citing cable's own at the same station, a STATE serial higher than any
+the Department had reached by the citing cable's month of its year, or, from
+January to March, another station's serial higher than any it had reached by that
+month in any year of Cablegate, is last year's (stations.py has the tables).
+Those guesses, and abbreviations read as a station (`USUN` -> USUNNEWYORK), are
+reported by `parse_refs_with_warnings`.
 """
 from __future__ import annotations
 
@@ -384,18 +392,22 @@ def _settle_year(c: Citation, default_year: Optional[str], citing_id: Optional[s
     return default_year, None
 
 
-def _target(c: Optional[Citation], default_year, citing_id, month, problems: list[ParseProblem]) -> Optional[str]:
+def _target(c: Optional[Citation], default_year, citing_id, month,
+            problems: list[ParseProblem]) -> tuple[Optional[str], bool]:
+    """(target id, whether the citation is the citing cable's own number)."""
     if c is None:
-        return None
+        return None, False
     year, warning = _settle_year(c, default_year, citing_id, month)
-    if not year or f"{year}{c.station}{c.serial}" == citing_id:
-        return None  # the cable's own number, a page line run into the field: no reference
+    if not year:
+        return None, False
+    if f"{year}{c.station}{c.serial}" == citing_id:
+        return None, True  # the cable's own number, a page line run into the field: no reference
     if warning:
         problems.append(ParseProblem(part="refs", line=0, column=0, message=warning, severity="warning"))
     if c.variant:
         problems.append(ParseProblem(part="refs", line=0, column=0, severity="warning",
                                      message=f"reference station {c.spelling!r} read as {c.station}"))
-    return f"{year}{c.station}{c.serial}"
+    return f"{year}{c.station}{c.serial}", False
 
 
 def parse_refs_with_warnings(text: str, default_year: Optional[str] = None, *, citing_id: Optional[str] = None,
@@ -404,8 +416,8 @@ def parse_refs_with_warnings(text: str, default_year: Optional[str] = None, *, c
     problems: list[ParseProblem] = []
     refs: list[Reference] = []
     for label, raw, cite in split_items(text or ""):
-        target = _target(cite, default_year, citing_id, month, problems)
-        if target is None and label is None and cite is not None and refs:
+        target, own = _target(cite, default_year, citing_id, month, problems)
+        if own and label is None and refs:
             continue  # `08 STATE 74840 TRIPOLI 00000268`: the citing cable's own number after an item
         refs.append(Reference(position=len(refs) + 1, label=label, raw=raw, target_id=target))
     return refs, problems

@@ -102,9 +102,9 @@ def _is_word(token: str) -> bool:
 
 
 def _codey(token: str) -> bool:
-    """An unknown token that is a code, not a word: no vowel (`CKGR`), or a known code
-    with a letter too many or too few (`PARMS`, `PRELP`)."""
-    if not re.search(r"[AEIOU]", token) or not token.isalpha():
+    """An unknown token that is a code, not a word: two letters (`YE`), no vowel (`CKGR`),
+    or a known code with a letter too many or too few (`PARMS`, `PRELP`)."""
+    if len(token) <= 2 or not re.search(r"[AEIOU]", token) or not token.isalpha():
         return True
     return len(token) <= 6 and (token[:4] in vocabulary.codes() or token[-4:] in vocabulary.codes())
 
@@ -117,7 +117,7 @@ def _cut(line: str) -> tuple[str, bool]:
     return line, False
 
 
-def _persons_out(line: str, flipped: bool) -> tuple[str, list[str]]:
+def _persons_out(line: str) -> tuple[str, list[str]]:
     """Bracketed names become person markers in place; other bracketed text goes."""
     persons: list[str] = []
 
@@ -194,7 +194,7 @@ def read_tags(text: str) -> tuple[list[str], list[str], list[ParseProblem]]:
     persons: list[str] = []
     joined_parts = []
     for line in lines:
-        line, found = _persons_out(line, flipped)
+        line, found = _persons_out(line)
         offset = len(persons)
         line = re.sub(rf"{_PERSON_MARK}(\d+)", lambda m: f"{_PERSON_MARK}{int(m.group(1)) + offset}", line)
         persons += found

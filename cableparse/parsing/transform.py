@@ -130,10 +130,10 @@ _FIELD_KINDS = {"class_line", "caveat", "eo", "tags", "subject", "ref", "classif
 # "E.O. 12958: DECL: 12/17/2014 TAGS: EAIR ...", "SUBJECT: ... REF: ... Classified By: ...",
 # "...VISIT TO CAIROClassified By: ...", "...E) CAIRO 730 Classified by Ambassador ..."
 _GLUED = re.compile(
-    r"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{4}|TAGS:|SUBJECT:|REFS?:|REFTELS?:|CLASSIFIED BY:)"
+    r"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{4}|TAGS:|SUBJECT:|Subject:|REFS?:|REFTELS?:|CLASSIFIED BY:)"
     r"|Classified By:|(?<=\s)Classified by (?=[A-Z]))")
 _GLUED_KIND = [
-    (re.compile(r"^E\.\s?O\."), "eo"), (re.compile(r"^TAGS"), "tags"), (re.compile(r"^SUBJECT"), "subject"),
+    (re.compile(r"^E\.\s?O\."), "eo"), (re.compile(r"^TAGS"), "tags"), (re.compile(r"^SUBJECT", re.I), "subject"),
     (re.compile(r"^REF"), "ref"), (re.compile(r"^CLASSIFIED BY", re.I), "classified_by"),
 ]
 
@@ -240,6 +240,7 @@ _TRAILER = re.compile(
     rf"^\s*(?:>|(?:{_CLASS_WORDS})(?:\s*//?\s*[A-Z ]+)?"
     r"|NNNN?|BT|=+\s*CABLE ENDS\s*=+|[A-Z]*VZCZ[A-Z]*|\*\*\*.*\*\*\*.*|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?"
     r"|[\W_]*|(?:</?[a-z]+[^<>]*>\s*)+|Declassified/Released US Department of State.*|Systematic Review \d.*)\s*$")
+_NAME_STAMP = re.compile(r"\s+\d{1,2}\s+\d{1,2}/\d{1,2}/\d{4}\s*$")
 _SIGNATURE = re.compile(r"^[*/\s]*[A-Za-z][A-Za-z.'\- ,]{1,40}[\s\"]*$")
 _UPPER_NAME = re.compile(r"^[A-Z][A-Z'-]+(?:\s+[A-Z][A-Z'-]+){0,3}\.{0,3}$")
 _NOT_NAMES = set("""END COMMENT SUMMARY TEXT NOTE QUOTE UNQUOTE BT NNNN NNN MINIMIZE SIPDIS
@@ -435,13 +436,15 @@ class BodyTransformer(Transformer):
         last = blocks[-1]
         lines = [str(t).strip() for _, t in last]
         kind, token = last[-1]
-        name = lines[-1].rstrip(".").strip(" *\"/")
+        # "MILAM 0 01/10/2008": a date stamp after the name
+        last_line = _NAME_STAMP.sub("", lines[-1])
+        name = last_line.rstrip(".").strip(" *\"/")
         if kind in ("line", "heading") and len(name.split()) <= 4 and _is_name(name):
             before = lines[-2] if len(lines) > 1 else None
             upper = bool(_UPPER_NAME.match(name))
             alone = before is None or _ends_sentence(before) or _NOT_HEADING.search(before) or (
                 upper and (re.search(r"[a-z]", before) or re.search(r"X{4,}|\bCOMMENT\s*$|/\s*$|^GP-\d\s*$", before)))
-            dotted = lines[-1].rstrip().endswith(".")
+            dotted = last_line.rstrip().endswith(".") and not last_line.rstrip().endswith("..")
             if alone and _SIGNATURE.match(name) and (upper or not dotted):
                 parts.signature_line = name
                 last.pop()
@@ -465,7 +468,14 @@ class BodyTransformer(Transformer):
     # -- paragraphs, subparagraphs, headings
     def _paragraphs(self, blocks: list[list], parts: BodyParts) -> None:
         builder = _Builder(parts, self)
-        for block in blocks:
+        mixed = _mixed_case(blocks)
+        for k, block in enumerate(blocks):
+            nxt = blocks[k + 1] if k + 1 < len(blocks) else None
+            if mixed and nxt is not None and nxt[0][0] == "para" and _capital_heading(block):
+                # "ROLLING THE DICE" alone between blank lines, over a numbered paragraph,
+                # in a cable written in mixed case: a heading without dashes
+                builder.set_section(" ".join(str(block[0][1]).split()), block[0][1])
+                continue
             builder.block(block)
         for p in parts.paragraphs:
             p.text = "\n\n".join(_clean(chunk) for chunk in p.text.split("\n\n") if chunk.strip())
@@ -475,6 +485,30 @@ class BodyTransformer(Transformer):
 _OWN_BLOCK = re.compile(r"^\s*(?:COMMENT|SUMMARY)\s*:", re.I)
 _CONTINUES = re.compile(r"[a-z,]\s*$")  # a sentence cut off: a lower-case word or a comma
 _CLASSIFIED_BY_TEXT = re.compile(r"^\s*(?:\([A-Z/ ]{1,12}\)\s*)?CLASSIFIED\s*BY\b", re.I)
+
+
+def _mixed_case(blocks: list[list]) -> bool:
+    """Whether the body is written in mixed case (then an upper-case line stands out)."""
+    lower = upper = 0
+    for block in blocks[:40]:
+        for _, token in block[:6]:
+            text = str(token)
+            lower += sum(1 for c in text if c.islower())
+            upper += sum(1 for c in text if c.isupper())
+    return lower > 2 * upper
+
+
+def _capital_heading(block: list) -> bool:
+    """One short upper-case line that does not end a sentence."""
+    if len(block) != 1 or block[0][0] not in ("line", "heading"):
+        return False
+    text = " ".join(str(block[0][1]).split())
+    if not text or len(text) > 100 or len(text.split()) > 12 or text.endswith((".", ",", ";")):
+        return False
+    if re.search(r"[a-z]", text) or not re.search(r"[A-Z]{2}", text) or _REDACTION.match(text):
+        return False
+    words = set(re.findall(r"[A-Z]+", text))
+    return bool(words - _NOT_NAMES) and _heading_like(text) and not _TRAILER.match(text)
 
 
 def _words_after_head(text: str) -> list[str]:

@@ -89,6 +89,14 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
 
 
 @hookimpl
+def extra_body_script(template, database, table, columns, view_name, request, datasette):
+    # the map counts cables and fits at a readable zoom (map_script.py); runs before Leaflet loads
+    if view_name == "table" and columns and "latitude" in columns and site.is_archive(datasette, database):
+        return map_script.SCRIPT
+    return None
+
+
+@hookimpl
 def asgi_wrapper(datasette):
     """Writes refused at the door, then arbitrary SQL held to its own budget (fair.py)."""
     refuse, fair = refuse_writes(datasette), fair_sql(datasette)
@@ -110,7 +118,7 @@ from datasette.utils import tilde_decode  # noqa: E402
 from datasette.utils.asgi import BadRequest, NotFound  # noqa: E402
 
 from . import archives as site  # noqa: E402
-from . import cable_api, cable_page, facets, filters, home, render, search  # noqa: E402
+from . import cable_api, cable_page, facets, filters, home, map_script, render, search  # noqa: E402
 from .fair import deny_pointer_functions, fair_sql  # noqa: E402
 from .columns import columns_choice, default_columns  # noqa: E402
 from .read_only import refuse_writes  # noqa: E402

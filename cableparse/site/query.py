@@ -187,6 +187,8 @@ class _Reader:
         marks = ""
         while text[:1] in ("-", "!", "=") and len(text) > 1:
             marks, text = marks + text[0], text[1:]
+        if text in ("-", "!") and self.peek_char() == "(":
+            return [("NOT", text)]  # -(fraud | refused)
         if text in ("-", "!", "="):
             if self.peek_char() == '"':
                 self.pos += 1
