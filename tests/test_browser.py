@@ -96,3 +96,69 @@ def test_faceted_search_in_a_browser(browser, site):
     assert heading.startswith(f"{subjects} row"), heading
     page.screenshot(path=str(OUTPUT / "cables-by-tag.png"), full_page=False)
     page.close()
+
+
+def test_search_language_ids_and_sections_in_a_browser(browser, site):
+    """A researcher types operators, an id, and narrows by one section across cables."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{site['db']}?mode=ro", uri=True)
+
+    def fts(match, extra=""):
+        return conn.execute(
+            "select count(*) from paragraphs_fts join paragraphs p on p.rowid = paragraphs_fts.rowid "
+            f"where paragraphs_fts match ? {extra}", [match]).fetchone()[0]
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(site["base"] + "/-/search")
+    assert page.locator("details.search-help").get_attribute("open") is not None  # the language, documented
+    for typed, match in (("trafficking OR smuggling", "trafficking OR smuggling"),
+                         ("trafficking -smuggling", "trafficking NOT smuggling"),
+                         ("traffick*", "traffick*"),
+                         ("(trafficking | smuggling) Morocco", "(trafficking OR smuggling) AND morocco")):
+        page.fill("form.cable-search input[name=q]", typed)
+        page.click("form.cable-search button")
+        page.wait_for_load_state()
+        assert page.locator("p.search-count strong").inner_text() == f"{fts(match):,}", typed
+    page.screenshot(path=str(OUTPUT / "search-operators.png"), full_page=False)
+
+    # invalid syntax: a message, no results
+    page.fill("form.cable-search input[name=q]", "trafficking OR")
+    page.click("form.cable-search button")
+    page.wait_for_load_state()
+    assert "needs something to search on each side" in page.locator(".message-error").inner_text()
+    assert page.locator(".search-hit").count() == 0
+
+    # one section across cables: PREVENTION, Prevention and V. PREVENTION are one value
+    page.goto(site["base"] + "/-/search?q=trafficking&tag=KTIP&more=section")
+    labels = page.locator("ul.facet-section li").all_inner_texts()
+    names = [label.rsplit(" ", 1)[0].strip().lower() for label in labels]
+    assert len(names) == len(set(names))
+    page.locator("ul.facet-section a", has_text=re.compile(r"^Prevention$")).click()
+    page.wait_for_url(re.compile(r"section=prevention"))
+    expected = fts("trafficking", "and p.section_key = 'prevention' and p.cable_id in "
+                   "(select cable_id from cable_tags where tag = 'KTIP')")
+    headings = {h for (h,) in conn.execute(
+        "select distinct section from paragraphs_fts join paragraphs p on p.rowid = paragraphs_fts.rowid "
+        "where paragraphs_fts match 'trafficking' and p.section_key = 'prevention' and p.cable_id in "
+        "(select cable_id from cable_tags where tag = 'KTIP')")}
+    assert len(headings) > 1  # several spellings, one facet value
+    assert page.locator("p.search-count strong").inner_text() == f"{expected:,}"
+    page.screenshot(path=str(OUTPUT / "search-section.png"), full_page=False)
+
+    # an id typed in the box opens its cable, whatever its form
+    page.goto(site["base"] + "/")
+    page.fill("form.cable-search input[name=q]", "07casablanca0042")
+    page.click("form.cable-search button")
+    page.wait_for_url(re.compile(r"/site/cables/07CASABLANCA42$"))
+    assert page.locator("h1").first.inner_text().startswith("07CASABLANCA42:")
+    # and a cable the archive lacks has a page with a way on
+    page.goto(site["base"] + "/site/cables/06state202745")
+    assert page.locator("h1").inner_text() == "06STATE202745: not in this archive"
+    page.locator("#cited-by + ul a", has_text="07CASABLANCA42").click()
+    page.wait_for_url(re.compile(r"/site/cables/07CASABLANCA42$"))
+    assert errors == []
+    conn.close()
+    page.close()

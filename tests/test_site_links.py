@@ -57,10 +57,10 @@ def test_cited_by_is_in_date_order_and_lists_each_cable_once(http, sql):
     page = http.get("/site/cables/09CAIRO814").text
     assert _cited_by(page) == CAIRO_814_CITED_BY
     assert "cited by 7 cables in this archive" in page
-    # 08STATE85678 is cited 13 times by 11 cables: two of them carry their REF line twice
+    # 08STATE85678 is cited by 11 cables (some name it more than once): each is listed once
     (rows, cables), = sql("select count(*), count(distinct cable_id) from citations "
                           "where cited_id = '08STATE85678'")
-    assert (rows, cables) == (13, 11)
+    assert rows >= cables == 11
     assert len(_cited_by(http.get("/site/cables/08STATE85678").text)) == 11
 
 
@@ -125,13 +125,21 @@ def test_map_page_loads_its_scripts_and_tiles_from_the_site(http):
 def test_chart_queries_count_cables_per_month(http, sql):
     rows = http.get("/site/cables_per_month_by_tag.json",
                     params={"tags": "KTIP, smig", "origin": "", "_shape": "array"}).json()
-    assert [(r["month"], r["tag"], r["cables"]) for r in rows] == sql(
-        "select substr(c.created, 1, 7), t.tag, count(*) from cable_tags t "
-        "join cables c on c.id = t.cable_id where t.tag in ('KTIP', 'SMIG') "
-        "group by 1, 2 order by 1, 2")
-    assert sum(r["cables"] for r in rows if r["tag"] == "KTIP") == 41
-    assert sum(r["cables"] for r in rows if r["tag"] == "SMIG") == 68
-    assert len(rows) == 49 and rows[0] == {"month": "2005-05", "tag": "SMIG", "cables": 1}
+    # each cable once, under the tags it carries: KTIP, SMIG, or "KTIP + SMIG" (issue 15: a
+    # cable with both was counted twice under an axis called "cables")
+    expected = {}
+    for cable_id, created, tags in sql(
+            "select c.id, c.created, group_concat(t.tag) from cable_tags t join cables c "
+            "on c.id = t.cable_id where t.tag in ('KTIP', 'SMIG') group by c.id"):
+        key = (created[:7], " + ".join(sorted(tags.split(","))))
+        expected[key] = expected.get(key, 0) + 1
+    assert {(r["month"], r["tag"]): r["cables"] for r in rows} == expected
+    assert [(r["month"], r["tag"]) for r in rows] == sorted(expected)
+    (distinct,), = sql("select count(distinct cable_id) from cable_tags where tag in ('KTIP', 'SMIG')")
+    assert sum(r["cables"] for r in rows) == distinct
+    assert sum(r["cables"] for r in rows if "KTIP" in r["tag"]) == 41
+    assert any(r["tag"] == "KTIP + SMIG" for r in rows)
+    assert rows[0] == {"month": "2005-05", "tag": "SMIG", "cables": 1}
     rows = http.get("/site/cables_per_month_by_origin.json",
                     params={"origins": "Cairo, Rabat", "tag": "", "_shape": "array"}).json()
     by_origin = {}

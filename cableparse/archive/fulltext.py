@@ -80,28 +80,36 @@ def _exact_is_built(db: sqlite_utils.Database, table: str) -> bool:
     return _triggers_and_rows(db, table, name, name)
 
 
+def _create_exact(db: sqlite_utils.Database, table: str) -> None:
+    name, column = EXACT_FTS[table]
+    for suffix in ("ai", "ad", "au"):
+        db.execute(f"drop trigger if exists [{name}_{suffix}]")
+    db.execute(f"drop table if exists [{name}]")
+    db.execute(f"create virtual table [{name}] using fts5([{column}], content=[{table}], "
+               f"content_rowid=rowid, tokenize='{EXACT_TOKENIZE}')")
+
+
+def _exact_triggers(db: sqlite_utils.Database, table: str) -> None:
+    name, column = EXACT_FTS[table]
+    db.execute(f"create trigger [{name}_ai] after insert on [{table}] begin "
+               f"insert into [{name}](rowid, [{column}]) values (new.rowid, new.[{column}]); end")
+    db.execute(f"create trigger [{name}_ad] after delete on [{table}] begin "
+               f"insert into [{name}]([{name}], rowid, [{column}]) "
+               f"values('delete', old.rowid, old.[{column}]); end")
+    db.execute(f"create trigger [{name}_au] after update of [{column}] on [{table}] begin "
+               f"insert into [{name}]([{name}], rowid, [{column}]) "
+               f"values('delete', old.rowid, old.[{column}]); "
+               f"insert into [{name}](rowid, [{column}]) values (new.rowid, new.[{column}]); end")
+
+
 def _build_exact(db: sqlite_utils.Database, table: str) -> None:
     """The unstemmed index of `table`, over the same rows (external content), with triggers
     named after it (`paragraphs_exact_fts_ai` ...), so it never touches enable_fts' own."""
-    name, column = EXACT_FTS[table]
+    name, _column = EXACT_FTS[table]
     with db.atomic():
-        for suffix in ("ai", "ad", "au"):
-            db.execute(f"drop trigger if exists [{name}_{suffix}]")
-        db.execute(f"drop table if exists [{name}]")
-        # content='...' in single quotes: Datasette takes a table's search index to be any
-        # FTS table naming it as content="..." or content=[...], and must keep paragraphs_fts
-        db.execute(f"create virtual table [{name}] using fts5([{column}], content='{table}', "
-                   f"content_rowid=rowid, tokenize='{EXACT_TOKENIZE}')")
+        _create_exact(db, table)
         db.execute(f"insert into [{name}]([{name}]) values('rebuild')")
-        db.execute(f"create trigger [{name}_ai] after insert on [{table}] begin "
-                   f"insert into [{name}](rowid, [{column}]) values (new.rowid, new.[{column}]); end")
-        db.execute(f"create trigger [{name}_ad] after delete on [{table}] begin "
-                   f"insert into [{name}]([{name}], rowid, [{column}]) "
-                   f"values('delete', old.rowid, old.[{column}]); end")
-        db.execute(f"create trigger [{name}_au] after update of [{column}] on [{table}] begin "
-                   f"insert into [{name}]([{name}], rowid, [{column}]) "
-                   f"values('delete', old.rowid, old.[{column}]); "
-                   f"insert into [{name}](rowid, [{column}]) values (new.rowid, new.[{column}]); end")
+        _exact_triggers(db, table)
 
 
 def ensure_fts(db: sqlite_utils.Database) -> list[str]:
@@ -123,3 +131,113 @@ def ensure_fts(db: sqlite_utils.Database) -> list[str]:
 def has_fts(db: sqlite_utils.Database) -> bool:
     return all(_is_built(db, table) for table in FTS) and all(
         _exact_is_built(db, table) for table in EXACT_FTS)
+
+
+# ------------------------------------------------------------- filled chunk by chunk
+# A load into a new archive fills the indexes in the transaction of each merged chunk
+# (archive/merge.py), with no triggers yet: at every commit the index holds exactly the
+# rows committed, but it counts as built (`_is_built`, `has_fts`) only once the triggers
+# are made, after the last chunk. A run killed in between leaves indexes that are
+# consistent and not built; its re-run goes on filling them where they stand.
+
+
+def _fts_triggers_sql(table: str, columns: list[str]) -> list[str]:
+    """The triggers sqlite-utils' enable_fts(create_triggers=True) makes, statement by statement."""
+    from sqlite_utils.db import quote_identifier as q
+
+    old_cols = ", ".join(f"old.{q(c)}" for c in columns)
+    new_cols = ", ".join(f"new.{q(c)}" for c in columns)
+    cols = ", ".join(q(c) for c in columns)
+    t, fts = q(table), q(table + "_fts")
+    return [
+        f"CREATE TRIGGER {q(table + '_ai')} AFTER INSERT ON {t} BEGIN\n"
+        f"  INSERT INTO {fts} (rowid, {cols}) VALUES (new.rowid, {new_cols});\nEND",
+        f"CREATE TRIGGER {q(table + '_ad')} AFTER DELETE ON {t} BEGIN\n"
+        f"  INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES('delete', old.rowid, {old_cols});\nEND",
+        f"CREATE TRIGGER {q(table + '_au')} AFTER UPDATE ON {t} BEGIN\n"
+        f"  INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES('delete', old.rowid, {old_cols});\n"
+        f"  INSERT INTO {fts} (rowid, {cols}) VALUES (new.rowid, {new_cols});\nEND",
+    ]
+
+
+def _indexes() -> list[tuple[str, str, list[str], str, str]]:
+    """(table, index, columns, tokenizer, trigger prefix) of every full-text index."""
+    out = [(table, f"{table}_fts", columns, FTS_TOKENIZE, table) for table, columns in FTS.items()]
+    out += [(table, name, [column], EXACT_TOKENIZE, name) for table, (name, column) in EXACT_FTS.items()]
+    return out
+
+
+def _filling(db: sqlite_utils.Database, table: str, fts: str, tokenizer: str, prefix: str) -> bool:
+    """An index being filled chunk by chunk: no triggers, and exactly the table's rows."""
+    if not db[fts].exists() or _tokenizer_of(db, fts) != tokenizer:
+        return False
+    triggers = {t.name for t in db[table].triggers}
+    if triggers & {f"{prefix}_ai", f"{prefix}_ad", f"{prefix}_au"}:
+        return False
+    indexed = db.execute(f"select count(*) from [{fts}_docsize]").fetchone()[0]
+    return indexed == db.execute(f"select count(*) from [{table}]").fetchone()[0]
+
+
+def start_chunk_fill(db: sqlite_utils.Database) -> bool:
+    """Get the indexes ready to be filled with each merged chunk; say whether they are.
+
+    True for a new archive (empty tables: the indexes are made empty, without
+    triggers) and for the re-run of a load killed while filling them. False when
+    they are built (their triggers keep them in sync) or when the tables hold rows
+    an index lacks (an archive from before full text, another tokenizer): then
+    `ensure_fts` builds them after the load, as before.
+    """
+    if has_fts(db):
+        return False
+    todo = []
+    for table, fts, columns, tokenizer, prefix in _indexes():
+        if not db[table].exists():
+            return False
+        if _filling(db, table, fts, tokenizer, prefix):
+            continue
+        if db.execute(f"select exists(select 1 from [{table}])").fetchone()[0]:
+            return False
+        todo.append((table, fts, columns))
+    for table, fts, columns in todo:
+        if table in EXACT_FTS and fts == EXACT_FTS[table][0]:
+            with db.atomic():
+                _create_exact(db, table)
+        else:
+            if db[fts].exists():
+                db[table].disable_fts()
+            db[table].enable_fts(columns, create_triggers=False, tokenize=FTS_TOKENIZE)
+    return True
+
+
+def chunk_marks(db: sqlite_utils.Database) -> dict[str, int]:
+    """The last rowid of each indexed table: a chunk's rows come after it."""
+    return {table: db.execute(f"select coalesce(max(rowid), 0) from [{table}]").fetchone()[0]
+            for table in {t for t, *_ in _indexes()}}
+
+
+def fill_chunk(db: sqlite_utils.Database, marks: dict[str, int]) -> None:
+    """Index the rows written after `marks` (inside the chunk's transaction)."""
+    for table, fts, columns, _tokenizer, _prefix in _indexes():
+        cols = ", ".join(f"[{c}]" for c in columns)
+        db.execute(f"insert into [{fts}] (rowid, {cols}) select rowid, {cols} from [{table}] "
+                   f"where rowid > ?", [marks[table]])
+
+
+def unindex_rows(db: sqlite_utils.Database, table: str, where: str, params) -> None:
+    """Take rows about to be deleted out of the indexes being filled (no triggers do it yet)."""
+    for indexed, fts, columns, _tokenizer, _prefix in _indexes():
+        if indexed != table:
+            continue
+        cols = ", ".join(f"[{c}]" for c in columns)
+        db.execute(f"insert into [{fts}] ([{fts}], rowid, {cols}) "
+                   f"select 'delete', rowid, {cols} from [{table}] where {where}", params)
+
+
+def finish_chunk_fill(db: sqlite_utils.Database) -> None:
+    """The triggers, in one transaction: from now on the indexes count as built."""
+    with db.atomic():
+        for table, columns in FTS.items():
+            for sql in _fts_triggers_sql(table, columns):
+                db.execute(sql)
+        for table in EXACT_FTS:
+            _exact_triggers(db, table)

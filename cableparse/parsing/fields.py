@@ -136,8 +136,16 @@ def parse_subject(text: str) -> str:
     return _TRAILING_MARK.sub("", value).strip()
 
 
+# "Classified By:", "(U) CLASSIFIED BY", "Classified ByMinister ..." (no space)
+_CLASSIFIED_BY_LABEL = re.compile(r"^\s*(?:\(\s*[A-Z/]{1,12}\s*\)\s*)?(?i:CLASSIFIED\s*BY)(?:\s*:\s*|\s+|(?=[A-Z]))")
+
+
 def parse_classified_by(text: str) -> str:
-    value = re.sub(r"^\s*CLASSIFIED\s+BY\s*:?\s*", "", text, count=1, flags=re.I)
+    """The authority and reasons after the label, written once or twice
+    (`Classified By: Classified by Acting Econ M/C ...`), whitespace collapsed."""
+    value = text
+    for _ in range(2):
+        value = _CLASSIFIED_BY_LABEL.sub("", value, count=1)
     return " ".join(value.split())
 
 

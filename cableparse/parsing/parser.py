@@ -17,7 +17,7 @@ from ..readers import read_bytes, split_header_body
 from . import fields
 from .furniture import strip_furniture
 from .grammar import transforming_parser
-from .refs import parse_refs
+from .refs import parse_refs_with_warnings
 from .transform import BodyParts, BodyTransformer, HeaderParts, HeaderTransformer
 
 _ID = re.compile(r"^(?P<yy>\d{2})(?P<station>[A-Z]+)(?P<num>\d+)")
@@ -162,6 +162,9 @@ def build_cable(header_text: str, body_text: str, meta: Optional[Metadata] = Non
     sensitive = any(c.startswith("SENSITIVE") for c in body.caveats) or "SENSITIVE" in (body.classification_line or "")
     m = _ID.match(norm_id or "")
     year = m.group("yy") if m else (created[2:4] if created else None)
+    month = int(created[5:7]) if created and created[4:5] == "-" else None
+    refs, ref_problems = parse_refs_with_warnings(body.ref_text or "", year, citing_id=norm_id, month=month)
+    problems.extend(ref_problems)
     return Cable(
         id=norm_id,
         raw_id=cable_id,
@@ -175,7 +178,7 @@ def build_cable(header_text: str, body_text: str, meta: Optional[Metadata] = Non
         origin=_origin(meta, head),
         subject=body.subject,
         tags=_tags(body, meta),
-        refs=parse_refs(body.ref_text or "", year),
+        refs=refs,
         recipients=head.recipients,
         offices=head.offices,
         paragraphs=body.paragraphs,

@@ -45,7 +45,8 @@ _WORD_LABEL = re.compile(r"(?<![A-Za-z])REF(?:S|TELS?)?\s+\(?([A-Za-z])\s*[:)]",
 # `SENSITIVE BUT UNCLASSIFIED`. Run on the text as written: a line start may also be a
 # run of spaces where the page lost its line ends.
 _BODY_START = re.compile(
-    r"(?:\n|[ \t]{3,})[ \t]*(?:¶[ \t]?)?(?:1[ \t]?[.)][ \t]*(?=\(|[A-Z])|\((?:U|SBU|SBU/NF|U//FOUO|FOUO)\)\s*(?=[A-Z]))"
+    r"(?:\n|[ \t]{3,})[ \t]*(?:¶[ \t]?)?"
+    r"(?:1[ \t]?[.)][ \t]*(?=\(|[A-Z])|\((?:U|SBU|SBU/NF|U//FOUO|FOUO)\)\s*(?=[A-Z]))"
     r"|(?<!\S)\((?:U|SBU|SBU/NF|U//FOUO|FOUO)\)\s*(?=[A-Z][a-z])"
     r"|\bClassi\w*\s+By\b|\bCLASSI\w*\s+BY\b|\bSENSITIVE\s+BUT\s+UNCLASSIFIED\b")
 # Page furniture run into the field: `CAIRO 00000524  001.2 OF 002`, `PAGE 02 HARARE 05461 01 OF 02 271458Z`
@@ -100,7 +101,9 @@ def _year(text: str) -> Optional[str]:
 
 def _is_year(token: tuple[str, str, int]) -> bool:
     kind, text, _ = token
-    return kind == "num" and not text.startswith("-") and (len(text) == 2 or (len(text) == 4 and text[:2] in ("19", "20")))
+    if kind != "num" or text.startswith("-"):
+        return False
+    return len(text) == 2 or (len(text) == 4 and text[:2] in ("19", "20"))
 
 
 def find_citations(text: str) -> list[Citation]:

@@ -213,7 +213,8 @@ def derive_state_serials(rows: Iterable[tuple[str, int]]) -> list[tuple[int, int
 EARLY_MONTHS = 3  # data/station_serials.csv covers January to March
 
 
-def derive_station_serials(rows: Iterable[tuple[str, int]], station_names: Iterable[str]) -> list[tuple[str, int, int, int]]:
+def derive_station_serials(rows: Iterable[tuple[str, int]],
+                           station_names: Iterable[str]) -> list[tuple[str, int, int, int]]:
     """(id, month) rows -> (station, month, ids, highest serial) over all years, months 1-3."""
     keep = set(station_names)
     count = collections.Counter()

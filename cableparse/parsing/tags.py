@@ -149,7 +149,7 @@ def _known_share(line: str, flipped: bool) -> float:
 
 def _field_lines(text: str) -> tuple[list[str], Optional[str], bool, list[ParseProblem]]:
     """The lines that belong to the field (keyword taken off), the keyword, case-flip, warnings."""
-    lines = text.replace("\r", "").split("\n")
+    lines = text.replace("\r", "").replace(_PERSON_MARK, " ").split("\n")
     warnings: list[ParseProblem] = []
     m = _KEYWORD.match(lines[0])
     keyword = None

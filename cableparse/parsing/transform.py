@@ -138,9 +138,14 @@ _GLUED_KIND = [
 ]
 
 
+_MARK_ONLY = re.compile(r"^\s*\(\s*[A-Z/]{1,12}\s*\)\s*$")
+
+
 def _split_glued(kind: str, text: str) -> list[tuple[str, str]]:
     """Split a field's text where another field starts inside it."""
     pieces = [p for p in _GLUED.split(text) if p.strip()]
+    if len(pieces) > 1 and _MARK_ONLY.match(pieces[0]):  # "(U) " before "Classified by ..."
+        pieces[:2] = [pieces[0] + pieces[1]]
     if len(pieces) <= 1:
         return [(kind, text)]
     out = [] if kind == "line" and not pieces[0].strip() else [(kind, pieces[0])]
@@ -349,7 +354,16 @@ class BodyTransformer(Transformer):
             if kind == "ref":
                 tokens, rest = _ref_lines(tokens)
                 text = "\n".join(str(t).rstrip("\n") for t in tokens)
-                split += [(k, tokens, t) for k, t in _split_glued(kind, text)]
+                for k, t in _split_glued(kind, text):
+                    cut = _REF_PROSE.search(t) if k == "ref" and len(t) > 100 else None
+                    if cut and len(t[cut.end():].split()) >= 12:
+                        # "REF: STATE 7606 We delivered points in reftel ...": the body, run on
+                        split.append((k, tokens, t[:cut.end()]))
+                        split.append(("line", [Token("TEXT", t[cut.end():] + "\n", line=tokens[0].line)],
+                                      t[cut.end():]))
+                        self._warn(parts, "refs", tokens[0].line, "text run on after the references read as the body")
+                    else:
+                        split.append((k, tokens, t))
                 if rest:
                     text = "\n".join(str(t).rstrip("\n") for t in rest)
                     split += [(k, rest, t) for k, t in _split_glued("line", text)]
@@ -665,6 +679,9 @@ def _block_heading(lines: list) -> Optional[str]:
     return text if text and _heading_like(text) else None
 
 
+# where the body runs on after a reference's number on one line: a mark, or a capitalised
+# word and three lower-case ones
+_REF_PROSE = re.compile(r"\d\s+(?=\((?:U|SBU|C|S)\)\s+[A-Z]|[A-Z][a-z]+\s+[a-z]+\s+[a-z]+\s+[a-z]+)")
 _REF_LABELLED = re.compile(r"^\s*REF(?:TEL)?\s+[A-Z]\s*:", re.I)
 _REF_ITEM = re.compile(r"^\s*¶?\s*\(?[A-Za-z][.)]\s")
 
