@@ -18,6 +18,7 @@ import sqlite_utils
 
 from .archive import ingest as run_ingest
 from .archive.guard import ArchiveBusy, ingest_running, ingesting, mark_immutable_server
+from .archive.merge import ingest_paths
 from .archive.migrations import migrate as run_migrations
 from .archive.migrations import pending as pending_migrations
 from .archive.versions import diff_json, diff_versions, load_versions, pick_pair, render
@@ -49,6 +50,15 @@ def _run_ingest(paths, db_path, batch_size, force, jobs, quiet, busy_timeout):
     db = sqlite_utils.Database(db_path)
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout) * 1000}")
     try:
+        if "-" not in paths:
+            # files and folders: workers read, parse and write chunks; this process merges
+            progress = None if quiet else _StageProgress()
+            try:
+                return ingest_paths(db, list(paths), batch_size=batch_size, force=force, jobs=jobs,
+                                    progress=progress, log=None if quiet else progress.log)
+            finally:
+                if progress is not None:
+                    progress.close()
         items = _iter_inputs(paths)
         if quiet:
             return run_ingest(db, items, batch_size=batch_size, force=force, jobs=jobs)
@@ -61,7 +71,7 @@ def _run_ingest(paths, db_path, batch_size, force, jobs, quiet, busy_timeout):
             rate = bar.pos / max(time.monotonic() - start, 1e-6)
             return f"{bar.pos} inputs, {rate:.0f}/s"
 
-        # Unknown length (a CSV file holds many cables): show count and rate.
+        # Standard input: its length is unknown; show count and rate.
         bar = click.progressbar(_unknown_length(), label="Ingesting", file=sys.stderr,
                                 show_eta=False, item_show_func=info)
         with bar:
@@ -69,6 +79,62 @@ def _run_ingest(paths, db_path, batch_size, force, jobs, quiet, busy_timeout):
                               progress=bar.update, log=log, jobs=jobs)
     finally:
         db.close()
+
+
+class _StageProgress:
+    """The bar of an ingest from files: the load over the input's bytes (merged chunks
+    of all, so a cables.csv has a real length), with cables/s and when the load is
+    expected to end; then one line per stage after it, with how long the stage before took."""
+
+    def __init__(self):
+        self.bar = None
+        self.stage, self.stage_started = None, time.monotonic()
+        self.started = self.stage_started
+        self.cables = 0
+
+    def _info(self, _item=None) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        text = f"{self.cables:,} cables, {self.cables / elapsed:,.0f}/s"
+        bar = self.bar
+        if bar is not None and 0 < bar.pos < bar.length:
+            left = (bar.length - bar.pos) * elapsed / bar.pos
+            text += f", load ends ~{time.strftime('%H:%M:%S', time.localtime(time.time() + left))}"
+        return text
+
+    def __call__(self, stage, done, total, cables):
+        self.cables = cables
+        if stage != self.stage:
+            self._end_stage()
+            self.stage, self.stage_started = stage, time.monotonic()
+            if stage == "load":
+                self.bar = click.progressbar(length=max(total, 1), label="Reading, parsing, writing",
+                                             file=sys.stderr, show_eta=True, show_percent=True,
+                                             item_show_func=self._info)
+                self.bar.__enter__()
+            else:
+                click.echo(f"{stage}...", err=True)
+        if stage == "load" and self.bar is not None:
+            self.bar.update(max(0, done - self.bar.pos))
+
+    def _end_stage(self):
+        if self.stage is None:
+            return
+        took = time.monotonic() - self.stage_started
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+            elapsed = max(time.monotonic() - self.started, 1e-6)
+            click.echo(f"loaded {self.cables:,} cables in {took:.1f} s ({self.cables / elapsed:,.0f}/s)",
+                       err=True)
+        else:
+            click.echo(f"  {self.stage}: {took:.1f} s", err=True)
+
+    def log(self, message):
+        click.echo(f"\n{message}", err=True)
+
+    def close(self):
+        self._end_stage()
+        self.stage = None
 
 
 def _unknown_length():

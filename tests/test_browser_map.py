@@ -26,6 +26,11 @@ MAP_PLACES = """() => {
     .reduce((n, div) => n + parseInt((/from ([0-9]+) posts?/.exec(div.title) || [0, 0])[1], 10), 0);
   return clusters + document.querySelectorAll('.leaflet-marker-icon:not(.marker-cluster)').length;
 }"""
+# Form controls a screen reader could not name: no label, no aria-label.
+UNLABELLED = """() => [...document.querySelectorAll('select, input, textarea')]
+  .filter(el => !['hidden', 'submit', 'button'].includes(el.type))
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+  .map(el => el.name || el.id)"""
 # The widest map tile drawn: 256 px at a zoom the base map has, wider when enlarged past it.
 WIDEST_TILE = """() => Math.max(...[...document.querySelectorAll('#cluster-map img.leaflet-tile-loaded')]
   .map(img => img.getBoundingClientRect().width))"""
@@ -146,5 +151,10 @@ def test_no_javascript_error_on_any_page(browser, site):
         page.wait_for_load_state("networkidle")
         assert page.evaluate("document.documentElement.lang") == "en", path
         assert errors == [], (path, errors)
+        levels = page.evaluate("[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])")
+        assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), (path, levels)
+        unlabelled = page.evaluate(UNLABELLED)
+        assert unlabelled == [], (path, unlabelled)
+        assert page.locator("a", has_text=re.compile(r"^#$")).count() == 0, path
     assert outside == []
     page.close()

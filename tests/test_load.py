@@ -307,11 +307,12 @@ CRAFTED = [
     ("/-/search", {"q": "\x00"}, {200}),
     ("/archive/search_paragraphs", {"q": '"unbalanced', "mark": ""}, {200}),
     # a 100 KB search
-    ("/archive/paragraphs", {"_search": HUGE}, {200}),
-    ("/archive/cables", {"_search": HUGE}, {200}),
-    ("/-/search", {"q": HUGE}, {400}),
-    ("/archive/search_paragraphs", {"q": HUGE, "mark": ""}, {200}),
-    ("/archive/search_subjects", {"q": HUGE}, {200}),
+    # (414: fair.py refuses a query string past its limit before any SQL runs)
+    ("/archive/paragraphs", {"_search": HUGE}, {200, 414}),
+    ("/archive/cables", {"_search": HUGE}, {200, 414}),
+    ("/-/search", {"q": HUGE}, {400, 414}),
+    ("/archive/search_paragraphs", {"q": HUGE, "mark": ""}, {200, 414}),
+    ("/archive/search_subjects", {"q": HUGE}, {200, 414}),
 ]
 
 TRAVERSAL = [

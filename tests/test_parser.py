@@ -162,7 +162,7 @@ def test_corpus_pages_agree_with_the_archive(shared):
     problems = 0
     for raw in raws:
         cable = build_cable(raw.header, raw.body)  # no metadata: the text alone
-        problems += bool(cable.problems)
+        problems += any(p.severity == "error" for p in cable.problems)  # warnings are guesses, not failures
         for field in ("id", "origin", "classification"):
             value = getattr(cable, field)
             if value is not None:

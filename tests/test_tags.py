@@ -201,3 +201,12 @@ def test_vocabulary_is_written_once():
     assert vocabulary.kind("RICE") == "person"
     assert "RICE" not in vocabulary.codes()  # a person's name never splits a TAGS run
     assert vocabulary.kind("RU") is None  # ISO 3166 for Russia, not a TAGS code (FIPS RS)
+
+
+def test_prose_on_the_tags_line_is_left_out():
+    # a subject that lost its keyword, run onto the TAGS line itself
+    text = "TAGS: PREL PGOV LY QADHAFI DEVELOPMENT FOUNDATION LAYS OUT GOALS BUT SAIF TO REMAIN OUTSIDE"
+    tags, persons, warnings = read_tags(text)
+    assert (tags, persons) == (["PREL", "PGOV", "LY"], [])
+    assert [w.message for w in warnings] == [
+        "11 words on the TAGS line left out: QADHAFI DEVELOPMENT FOUNDATION LAYS OUT GOALS ..."]

@@ -85,7 +85,9 @@ def _create_exact(db: sqlite_utils.Database, table: str) -> None:
     for suffix in ("ai", "ad", "au"):
         db.execute(f"drop trigger if exists [{name}_{suffix}]")
     db.execute(f"drop table if exists [{name}]")
-    db.execute(f"create virtual table [{name}] using fts5([{column}], content=[{table}], "
+    # content='...' in single quotes: Datasette takes a table's search index to be any
+    # FTS table naming it as content="..." or content=[...], and must keep paragraphs_fts
+    db.execute(f"create virtual table [{name}] using fts5([{column}], content='{table}', "
                f"content_rowid=rowid, tokenize='{EXACT_TOKENIZE}')")
 
 

@@ -160,7 +160,11 @@ def _content_hash(item: RawCable) -> str:
 
 def _is_known(item: RawCable, cid: Optional[str]) -> bool:
     """Text archived under `cid` that this item does not claim for another id."""
-    return bool(cid) and getattr(item.meta, "id", None) in (None, cid)
+    return _is_known_id(getattr(item.meta, "id", None), cid)
+
+
+def _is_known_id(meta_id: Optional[str], cid: Optional[str]) -> bool:
+    return bool(cid) and meta_id in (None, cid)
 
 
 @dataclass

@@ -15,11 +15,11 @@ import re
 
 from .fields import parse_class_line
 from .grammar import cable_parser, furniture_parser, terminal_regex
+from .transform import CLASS_WORDS, MARK_LEVELS
 
 _SENTENCE_END = re.compile(r"""[.:;!?"')\]]\s*$""")
 _PAGE_NUMBERS = re.compile(r"PAGE\s+(\d+)\s+.*?\d+(?:\s+(\d{2})\s+OF\s+\d{2})?")
-_GLUED_CLASSIFICATION = re.compile(
-    r"(?<=\S)\s+(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE)\s*$")
+_GLUED_CLASSIFICATION = re.compile(rf"(?<=\S)\s+(?:{CLASS_WORDS})\s*$")
 _MAX_REPEATED_PREAMBLE = 30  # lines a section's repeated header may take
 _OTHER_PAGE_MARK = re.compile(
     r"(?<![^\sX])[A-Z]{3,}(?: [A-Z]{3,})?[ \t]+0{3,}\d{1,5}[ \t]+\d{3}(?:[. ]\d{1,2})?[ \t]+OF[ \t]+\d{3}(?=\s|$)")
@@ -180,8 +180,8 @@ class _Stripper:
 # A marked paragraph run on after the end of the text before it, where a converter lost
 # the line ends: "... REASON: 1.4 (b), (d) 1. (C) Summary: ...", "... INVOLVEMENT ---- 3.(C/NF) French ..."
 _RUN_ON = re.compile(
-    r"(?<=[.!?\"')\]\u201d-])[ \t]+(?=\d{1,2}[ \t]?\.[ \t]?\([ \t]*(?:U|C|S|TS|SBU|FOUO|LOU|NF)"
-    r"(?:[ \t]*//?[ \t]*[A-Z][A-Z0-9 ,/-]*)?[ \t]*\)[ \t]*[A-Z\"'(])")
+    rf"(?<=[.!?\"')\]\u201d-])[ \t]+(?=\d{{1,2}}[ \t]?\.[ \t]?\((?:[ \t]*(?:{MARK_LEVELS}))"
+    r"(?:[ \t]*(?://?|-)[ \t]*[A-Z][A-Z0-9 ,/-]*)?[ \t]*\)[ \t]*[A-Z\"'(])")
 
 
 def split_run_on(line: str) -> list[str]:

@@ -68,6 +68,9 @@ def parse_body(text: str, problems: list[ParseProblem], cable_id: Optional[str] 
         return BodyParts()
     for paragraph in parts.paragraphs:
         paragraph.line = line_of(paragraph.line)
+    for problem in parts.problems:  # what the Transformers guessed or skipped, at the user's lines
+        problem.line = line_of(problem.line) if problem.line else 0
+    problems.extend(parts.problems)
     return parts
 
 

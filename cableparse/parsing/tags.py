@@ -51,6 +51,7 @@ _CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*$")
 _WORD = re.compile(r"^[A-Z]{2,}(?:'S)?$")
 _MISSIONS = {"USEU", "USUN", "USNATO", "USOSCE", "UNVIE"}
 _PERSON_BEFORE = {"OVIP"}
+_LONGEST_PHRASE = 8  # words; `ITALY NATIONAL ELECTIONS ITALIAN POLITICS IRAQI FREEDOM` has 7
 _PERSON_MARK = "\x00"  # marks a person tag in the token stream
 
 
@@ -67,8 +68,8 @@ def split_run(token: str) -> Optional[tuple[str, ...]]:
     (`BRUSSELS`, `POLITICS`) and two-country guesses (`MAPP`) stay whole.
     """
     codes = vocabulary.codes()
-    if token in codes or len(token) < 5 or not token.isalpha() or not token.isupper():
-        return None
+    if token in codes or not 5 <= len(token) <= 64 or not token.isalpha() or not token.isupper():
+        return None  # the longest run in the corpus has 34 letters (nine codes)
     n = len(token)
     # best[i] = (pieces, number of shortest splits (capped at 2), one split) for token[:i]
     best: list[Optional[tuple[int, int, tuple[str, ...]]]] = [None] * (n + 1)
@@ -107,6 +108,30 @@ def _codey(token: str) -> bool:
     if len(token) <= 2 or not re.search(r"[AEIOU]", token) or not token.isalpha():
         return True
     return len(token) <= 6 and (token[:4] in vocabulary.codes() or token[-4:] in vocabulary.codes())
+
+
+def _without_prose(items: list[tuple[str, str]], warnings: list[ParseProblem]) -> list[tuple[str, str]]:
+    """Leave out prose run onto the TAGS line: more words in a row than any author's tag has.
+
+    Short words that are also country codes (`TO` Togo, `IS` Israel) count as words
+    when words stand on both sides of them.
+    """
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(items):
+        j = i
+        while j < len(items) and (items[j][0] == "U" or (
+                items[j][0] == "K" and len(items[j][1]) == 2 and j > i and j + 1 < len(items)
+                and items[j + 1][0] == "U")):
+            j += 1
+        run = [v for _, v in items[i:j]]
+        if len(run) > _LONGEST_PHRASE and sum(map(_is_word, run)) >= 3:
+            warnings.append(_warning(f"{len(run)} words on the TAGS line left out: {' '.join(run[:6])} ..."))
+            i = j
+            continue
+        out += items[i:j] if j > i else items[i:i + 1]
+        i = max(j, i + 1)
+    return out
 
 
 def _cut(line: str) -> tuple[str, bool]:
@@ -232,6 +257,7 @@ def read_tags(text: str) -> tuple[list[str], list[str], list[ParseProblem]]:
                 items += [("K", p) for p in split]
             else:
                 items.append(("U", t))
+        items = _without_prose(items, warnings)
         i = 0
         only_unknown = comma_list and len(items) > 1 and all(k == "U" for k, _ in items)
         while i < len(items):

@@ -19,7 +19,15 @@ from . import fields
 # lark-cython's own tokens (not `str` subclasses) can reach them (grammar_loader).
 NATIVE_TOKENS_OK = True
 
-_MARK = r"\(\s*(?:U|C|S|TS|SBU|FOUO|LOU|NF)(?:\s*(?://?|-)\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)|(?:U|C|S|SBU)\)"
+# The body's vocabulary, written once: the patterns below and furniture.py's are built
+# from it (the grammar's terminals spell the same words; tests/test_body.py holds them
+# to the same cables).
+# paragraph marks: (U) (SBU) (C) (S//NF) (S//REL TO FIVE EYES) (S-NOFORN) (C ) C)
+MARK_LEVELS = r"U|C|S|TS|SBU|FOUO|LOU|NF"
+MARK = rf"\(\s*(?:{MARK_LEVELS})(?:\s*(?://?|-)\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)|(?:U|C|S|SBU)\)"
+# classification words as a line repeats them at a page's end or after the signature
+CLASS_WORDS = r"UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|C O N F I D E N T I A L|S E C R E T"
+_MARK = MARK
 _PARA_HEAD = re.compile(
     rf"^\s*¶?\s*(?P<num>\d{{1,3}})\s*[.)]?\s*(?P<mark>{_MARK})?\s*(?P<rest>.*)$", re.I | re.S)
 _SUB_HEAD = re.compile(
@@ -240,9 +248,8 @@ _GLUED_SIGNATURE = re.compile(
     r"^(?P<text>.*(?:\S\s{3,}|[.!?)\"\u201d*]\s{1,2}|[a-z][.!?]|X{4,}\s{1,2}))"
     r"(?P<sig>[A-Z][A-Z'-]{2,30}(?: [A-Z][A-Z'-]{2,30})?(?=\.{0,3}\s*$)|[A-Z][a-z]{2,}(?:-?[A-Z][a-z]+)?(?=\.?\s*$))")
 _SENTENCE_END = re.compile(r"""[.:;!?"')\]\u201d]\s*$""")
-_CLASS_WORDS = r"UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|C O N F I D E N T I A L|S E C R E T"
 _TRAILER = re.compile(
-    rf"^\s*(?:>|(?:{_CLASS_WORDS})(?:\s*//?\s*[A-Z ]+)?"
+    rf"^\s*(?:>|(?:{CLASS_WORDS})(?:\s*//?\s*[A-Z ]+)?"
     r"|NNNN?|BT|=+\s*CABLE ENDS\s*=+|[A-Z]*VZCZ[A-Z]*|\*\*\*.*\*\*\*.*|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?"
     r"|[\W_]*|(?:</?[a-z]+[^<>]*>\s*)+|Declassified/Released US Department of State.*|Systematic Review \d.*)\s*$")
 _NAME_STAMP = re.compile(r"\s+\d{1,2}\s+\d{1,2}/\d{1,2}/\d{4}\s*$")
@@ -267,20 +274,29 @@ class BodyTransformer(Transformer):
         super().__init__()
         self.line_of = line_of
 
-    # preamble items arrive as (kind, token)
+    # preamble items: a field with its continuation lines, or a block of text,
+    # as (kind, [tokens])
+    def _field_rule(kind):  # noqa: N805 - a small factory for the methods below
+        def method(self, children):
+            return (kind, children)
+        return method
+
+    class_line = _field_rule("class_line")
+    caveat = _field_rule("caveat")
+    eo = _field_rule("eo")
+    tags = _field_rule("tags")
+    subject = _field_rule("subject")
+    ref = _field_rule("ref")
+    classified_by = _field_rule("classified_by")
+    text = _field_rule("line")
+    del _field_rule
+
+    # body lines arrive as (kind, token)
     def _item(kind):  # noqa: N805 - a small factory for the methods below
         def method(self, children):
             return (kind, children[0])
         return method
 
-    class_line = _item("class_line")
-    caveat = _item("caveat")
-    eo = _item("eo")
-    tags = _item("tags")
-    subject = _item("subject")
-    ref = _item("ref")
-    classified_by = _item("classified_by")
-    text = _item("line")
     para = _item("para")
     marked_para = _item("para")
     sub = _item("sub")
@@ -306,7 +322,7 @@ class BodyTransformer(Transformer):
 
     def preamble(self, children):
         # a bare token here is a blank line (lark-cython's tokens are not `Token`s)
-        return [c if isinstance(c, (tuple, list)) else ("gap", None) for c in children]
+        return [c for c in children if isinstance(c, tuple)]
 
     def paragraphs(self, children):
         return ("paragraphs", _flatten(children))
@@ -327,26 +343,12 @@ class BodyTransformer(Transformer):
 
     # -- preamble: fields with their continuation lines
     def _preamble(self, items, parts: BodyParts) -> list[list]:
-        groups: list[tuple[str, list]] = []  # (kind | "line", tokens)
-        open_group = None
-        for kind, token in items:
-            if kind == "line" and _REF_LABELLED.match(str(token)):
+        """Fields into `parts`; the text blocks after the last field are the body's first blocks."""
+        groups: list[tuple[str, list]] = []
+        for kind, tokens in items:
+            if kind == "line" and _REF_LABELLED.match(str(tokens[0])):
                 kind = "ref"  # "Ref A: Reykjavik 107" / "Ref B: Reykjavik 108"
-            if kind == "gap":
-                open_group = None
-            elif kind in _FIELD_KINDS:
-                open_group = (kind, [token])
-                groups.append(open_group)
-            elif kind == "line" and _DASHES.match(str(token)) and open_group is not None \
-                    and open_group[0] in _FIELD_KINDS:
-                # a dash line ends a field (a subject never runs into a heading's dashes)
-                open_group = ("line", [token])
-                groups.append(open_group)
-            elif open_group is not None:  # continuation line of a field or text block
-                open_group[1].append(token)
-            else:
-                open_group = ("line", [token])
-                groups.append(open_group)
+            groups.append((kind, list(tokens)))
         groups = _merge_ref_items(groups)
         groups = self._subject_after_blank(groups, parts)
         split: list[tuple[str, list, str]] = []
@@ -472,12 +474,16 @@ class BodyTransformer(Transformer):
             # "... posed in paragraph" / "" / "3. Koenig": the number ends the sentence, the name signs
             parts.signature_line = head.group("rest").strip()
             last[-1] = ("line", Token("TEXT", lines[-1][: head.start("rest")].rstrip() + "\n", line=token.line))
+            self._warn(parts, "signature", token.line,
+                       f"signature {parts.signature_line!r} read after a paragraph number that ends a sentence")
             return
         m = _GLUED_SIGNATURE.match(lines[-1])
         if m and _is_name(m.group("sig")) and _words_after_head(m.group("text")):
             text = m.group("text").rstrip()
             parts.signature_line = m.group("sig")
             last[-1] = (kind, Token(_type(token), text + "\n", line=token.line))
+            self._warn(parts, "signature", token.line,
+                       f"signature {parts.signature_line!r} cut from the end of the last line of text")
 
     # -- paragraphs, subparagraphs, headings
     def _paragraphs(self, blocks: list[list], parts: BodyParts) -> None:
@@ -489,6 +495,8 @@ class BodyTransformer(Transformer):
                 # "ROLLING THE DICE" alone between blank lines, over a numbered paragraph,
                 # in a cable written in mixed case: a heading without dashes
                 builder.set_section(" ".join(str(block[0][1]).split()), block[0][1])
+                self._warn(parts, "body", block[0][1].line,
+                           "an upper-case line alone over a paragraph read as a heading")
                 continue
             builder.block(block)
         for p in parts.paragraphs:
@@ -606,6 +614,8 @@ class _Builder:
                 before, heading = cut
                 if before.strip():
                     self.add(kind, token, before, first)
+                    self.owner._warn(self.parts, "body", token.line,
+                                     f"heading {heading!r} cut from the end of a line of text")
                 self.set_section(heading, token)
                 i += 1
                 first = True
@@ -681,7 +691,7 @@ def _block_heading(lines: list) -> Optional[str]:
 
 # where the body runs on after a reference's number on one line: a mark, or a capitalised
 # word and three lower-case ones
-_REF_PROSE = re.compile(r"\d\s+(?=\((?:U|SBU|C|S)\)\s+[A-Z]|[A-Z][a-z]+\s+[a-z]+\s+[a-z]+\s+[a-z]+)")
+_REF_PROSE = re.compile(rf"\d\s+(?=(?:{MARK})\s+[A-Z]|[A-Z][a-z]+\s+[a-z]+\s+[a-z]+\s+[a-z]+)")
 _REF_LABELLED = re.compile(r"^\s*REF(?:TEL)?\s+[A-Z]\s*:", re.I)
 _REF_ITEM = re.compile(r"^\s*¶?\s*\(?[A-Za-z][.)]\s")
 

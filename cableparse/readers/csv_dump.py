@@ -110,11 +110,17 @@ def _csv_record(source: str, line: int, raw: str, last: bool) -> Item:
                     header=trim(header), body=trim(body), meta=meta)
 
 
-def read_csv(source: str, lines: Iterable[bytes]) -> Iterator[Item]:
+def read_csv(source: str, lines: Iterable[bytes], first_line: int = 1,
+             at_end: bool = True) -> Iterator[Item]:
     """Stream records: each starts at a line like `"12","1/31/1985 5:31","`
-    and runs to the next such line, so memory holds one record at a time."""
+    and runs to the next such line, so memory holds one record at a time.
+
+    `lines` may be a slice of the file cut at a record start (`record_ranges`):
+    `first_line` is then the file's line number of its first line, and `at_end`
+    says whether the slice runs to the end of the file (where a cut last record is
+    accepted)."""
     buf: list[bytes] = []
-    start, lineno = 1, 0
+    start, lineno = first_line, first_line - 1
     seen_record = False
     legacy: Optional[str] = None  # guessed once, for records that are not UTF-8
 
@@ -135,11 +141,57 @@ def read_csv(source: str, lines: Iterable[bytes]) -> Iterator[Item]:
             yield input_error(source, "skipped a fragment before the first cables.csv record "
                                "(the file was cut mid-row?)", raw, "csv", start)
 
-    for lineno, line in enumerate(lines, 1):
+    for lineno, line in enumerate(lines, first_line):
         if CSV_START.match(line):
             yield from flush()
             buf, start, seen_record = [line], lineno, True
         else:
             buf.append(line)
-    yield from flush(last=True)
+    yield from flush(last=at_end)
+
+
+# A record start after a line end, found in the raw bytes without splitting lines.
+_RECORD_AFTER_NEWLINE = re.compile(rb"\n(?=" + CSV_START.pattern + rb")")
+_START_REACH = 64  # bytes CSV_START can look at beyond a line end
+
+
+def record_ranges(path: str, records: int, block: int = 8 << 20) -> Iterator[tuple[int, int, int, int]]:
+    """Cut a cables.csv into slices of `records` records at record starts, as `read_csv`
+    splits records (a line that matches CSV_START), reading it once in blocks.
+
+    Yields (start byte, end byte, line number of the first line, records in the slice);
+    the last slice ends at the file's end. A fragment before the first record stays in
+    the first slice, so reading the slices in order gives what reading the file does
+    (but for the encoding of records that are not UTF-8, guessed per slice).
+    """
+    with open(path, "rb") as fh:
+        buf = fh.read(block)
+        base = 0  # file offset of buf[0]
+        head = buf[3:] if buf.startswith(b"\xef\xbb\xbf") else buf
+        count = 1 if CSV_START.match(head) else 0  # records in the slice being cut
+        start, start_line = 0, 1
+        newlines, counted = 0, 0  # line ends before file offset `counted`
+        scan = 0
+        eof = False
+        while True:
+            limit = len(buf) if eof else max(scan, len(buf) - _START_REACH)
+            for m in _RECORD_AFTER_NEWLINE.finditer(buf, scan):
+                if m.start() >= limit:
+                    break
+                at = m.start() + 1
+                count += 1
+                if count > records:
+                    newlines += buf.count(b"\n", counted - base, at)
+                    counted = base + at
+                    yield start, base + at, start_line, count - 1
+                    start, start_line, count = base + at, newlines + 1, 1
+            if eof:
+                break
+            newlines += buf.count(b"\n", counted - base, limit)
+            counted = base + limit
+            buf, base, scan = buf[limit:], base + limit, 0
+            more = fh.read(block)
+            eof = not more
+            buf += more
+        yield start, base + len(buf), start_line, count
 

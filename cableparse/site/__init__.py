@@ -119,6 +119,6 @@ from datasette.utils.asgi import BadRequest, NotFound  # noqa: E402
 
 from . import archives as site  # noqa: E402
 from . import cable_api, cable_page, facets, filters, home, map_script, render, search  # noqa: E402
-from .fair import deny_pointer_functions, fair_sql  # noqa: E402
 from .columns import columns_choice, default_columns  # noqa: E402
+from .fair import deny_pointer_functions, fair_sql  # noqa: E402
 from .read_only import refuse_writes  # noqa: E402
