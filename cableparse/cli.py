@@ -18,7 +18,7 @@ import sqlite_utils
 
 from .archive import ingest as run_ingest
 from .archive.guard import ArchiveBusy, ingest_running, ingesting, mark_immutable_server
-from .archive.merge import ingest_paths
+from .archive.merge import Inputs
 from .archive.migrations import migrate as run_migrations
 from .archive.migrations import pending as pending_migrations
 from .archive.versions import diff_json, diff_versions, load_versions, pick_pair, render
@@ -54,8 +54,8 @@ def _run_ingest(paths, db_path, batch_size, force, jobs, quiet, busy_timeout):
             # files and folders: workers read, parse and write chunks; this process merges
             progress = None if quiet else _StageProgress()
             try:
-                return ingest_paths(db, list(paths), batch_size=batch_size, force=force, jobs=jobs,
-                                    progress=progress, log=None if quiet else progress.log)
+                return run_ingest(db, Inputs(paths), batch_size=batch_size, force=force, jobs=jobs,
+                                  progress=progress, log=None if quiet else progress.log)
             finally:
                 if progress is not None:
                     progress.close()

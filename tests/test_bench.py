@@ -37,6 +37,12 @@ def test_bench_small_scale_reports_every_stage(shared, tmp_path):
     for stage in ("read", "parse_wait", "write", "derived_tables", "fts", "parse_cpu", "total"):
         assert stage in ingest["stages"], stage
     assert ingest["peak_pss_bytes"] > 0 and ingest["archive_bytes"] > 0
+    # the ingest against the classification floor of the same run (issue 17)
+    assert results["ratios"]["ingest_csv_wall_over_classify_floor"] > 0
+    assert results["ratios"]["ingest_csv_cpu_over_classify_floor"] > 0
+    assert "parse_cpu_over_classify_floor_cpu" in results["ratios"]
+    assert ingest["stages"]["fts_per_chunk"] is True  # a new archive: full text filled per chunk
+    assert "ingest cables.csv / classification floor" in results["table"]
     assert results["ingest_files"]["counts"]["cables"] > 150
 
     queries = results["datasette"]["queries"]

@@ -6,11 +6,14 @@ the real command in a subprocess. Three kill points:
 
 - early: killed as soon as a read-only reader sees the first batch committed; the
   kill lands wherever the ingest is then (parsing, writing a batch, committing);
-- late: inside the transaction of a batch past 70% of the input, its cable, tag and
-  paragraph rows written but not committed (a wrapper around the real command
-  pauses the ingest there and says so; the test then kills it);
-- in-fts: inside the transaction that builds the full-text index at the end of a
-  first ingest (paused the same way).
+- late: inside the transaction that merges a chunk past 70% of the input into the
+  archive, every row of it copied but not committed (a wrapper around the real
+  command pauses the ingest there and says so; the test then kills it);
+- in-merge: inside the merge of a chunk at 40% of the input, right after its
+  paragraphs are copied from the worker's scratch file (cables and tags in, the
+  versions, errors and full-text rows not yet);
+- in-fts: inside the transaction that makes the full-text indexes count as built
+  at the end of a first ingest (filled chunk by chunk until then; paused the same way).
 
 After each kill the archive must already be consistent (no half-written cable),
 and after the re-run equal to the uninterrupted run: same schema, same row count
@@ -50,28 +53,46 @@ def pause():
     time.sleep(120)  # killed long before
     raise SystemExit("not killed")
 
-if point.startswith("batch:"):
-    # inside the n-th batch's transaction, after its paragraphs are written
+if point.startswith("merge:"):
+    # inside the n-th chunk's merge transaction, after all its rows are copied
+    import cableparse.archive.merge as merge
     wanted, seen = int(point.split(":")[1]), [0]
-    insert_rows = archive._insert_rows
-    def paused_insert_rows(db, table, rows, **kwargs):
-        insert_rows(db, table, rows, **kwargs)
-        if table == "paragraphs":
+    merge_attached = merge._merge_attached
+    def paused_merge_attached(db, *args, **kwargs):
+        merge_attached(db, *args, **kwargs)
+        seen[0] += 1
+        if seen[0] == wanted:
+            assert db.conn.in_transaction
+            pause()
+    merge._merge_attached = paused_merge_attached
+elif point.startswith("copy:"):
+    # in the middle of the n-th chunk's merge: its paragraphs copied from the scratch file
+    wanted, seen = int(point.split(":")[1]), [0]
+    execute = sqlite_utils.Database.execute
+    def paused_execute(self, sql, *args, **kwargs):
+        cursor = execute(self, sql, *args, **kwargs)
+        if sql.startswith("INSERT INTO main.[paragraphs]"):
             seen[0] += 1
             if seen[0] == wanted:
-                assert db.conn.in_transaction
+                assert self.conn.in_transaction
                 pause()
-    archive._insert_rows = paused_insert_rows
-elif point == "fts":
-    # inside the full-text index build, after the paragraphs are indexed
-    # (sqlite-utils' enable_fts fills the index with executescript)
-    executescript = sqlite_utils.Database.executescript
-    def paused_executescript(self, sql, *args, **kwargs):
-        cursor = executescript(self, sql, *args, **kwargs)
-        if sql.startswith(('INSERT INTO "paragraphs_fts"', "INSERT INTO [paragraphs_fts]")):
-            pause()
         return cursor
-    sqlite_utils.Database.executescript = paused_executescript
+    sqlite_utils.Database.execute = paused_execute
+elif point == "fts":
+    # inside the transaction that adds the full-text triggers, after the first one
+    import cableparse.archive.fulltext as fulltext
+    triggers_sql = fulltext._fts_triggers_sql
+    def paused_triggers_sql(table, columns):
+        statements = triggers_sql(table, columns)
+        return [statements[0], "PAUSE"] + statements[1:]
+    fulltext._fts_triggers_sql = paused_triggers_sql
+    execute = sqlite_utils.Database.execute
+    def paused_execute(self, sql, *args, **kwargs):
+        if sql == "PAUSE":
+            assert self.conn.in_transaction
+            pause()
+        return execute(self, sql, *args, **kwargs)
+    sqlite_utils.Database.execute = paused_execute
 sys.argv[0] = "cableparse"
 cli(prog_name="cableparse")
 """
@@ -143,7 +164,7 @@ def kill_when(proc: subprocess.Popen, ready, what: str, timeout: float = RUN_TIM
     assert proc.returncode == -signal.SIGKILL
 
 
-@pytest.mark.parametrize("point", ["early", "late", "in-fts"])
+@pytest.mark.parametrize("point", ["early", "late", "in-merge", "in-fts"])
 def test_kill_then_rerun_ends_identical_to_an_uninterrupted_run(point, inputs, reference, tmp_path):
     expected, total = reference
     db = tmp_path / "archive.db"
@@ -157,7 +178,8 @@ def test_kill_then_rerun_ends_identical_to_an_uninterrupted_run(point, inputs, r
 
         what = "the first batch committed"
     else:
-        pause_at = f"batch:{max(2, int(total * 0.7) // BATCH)}" if point == "late" else "fts"
+        pause_at = {"late": f"merge:{max(2, int(total * 0.7) // BATCH)}",
+                    "in-merge": f"copy:{max(2, int(total * 0.4) // BATCH)}", "in-fts": "fts"}[point]
         command = ingest_command(inputs, db)
         command[1:3] = ["-c", PAUSED_INGEST]  # python -c <wrapper> ingest ...
         proc = start(command, log, env={**os.environ, "PAUSE_AT": pause_at, "PAUSE_MARKER": str(marker)})
@@ -175,16 +197,27 @@ def test_kill_then_rerun_ends_identical_to_an_uninterrupted_run(point, inputs, r
     killed_at = count_cables(db)
     assert 0 < killed_at <= total
     no_half_written_cable(db)
-    if point == "late":
-        assert killed_at < total  # the paused batch was rolled back
+    if point in ("late", "in-merge"):
+        assert killed_at < total  # the paused chunk was rolled back
     if point == "in-fts":
-        assert killed_at == total  # every batch was in; only the index was being built
+        assert killed_at == total  # every chunk was in; only the triggers were being made
+    if point != "early":
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
+            # filled chunk by chunk: the index holds exactly the committed rows, and
+            # does not count as built before its triggers are there
             assert not conn.execute(
-                "select 1 from sqlite_master where name = 'paragraphs_fts'").fetchone()
+                "select 1 from sqlite_master where type = 'trigger' and name = 'paragraphs_ai'").fetchone()
+            for fts, table in (("paragraphs_fts", "paragraphs"), ("paragraphs_exact_fts", "paragraphs"),
+                               ("cables_fts", "cables")):
+                indexed = conn.execute(f"select count(*) from [{fts}_docsize]").fetchone()[0]
+                assert indexed == conn.execute(f"select count(*) from [{table}]").fetchone()[0], fts
         finally:
             conn.close()
+        import sqlite_utils
+
+        from cableparse.archive.fulltext import has_fts
+        assert not has_fts(sqlite_utils.Database(sqlite3.connect(f"file:{db}?mode=ro", uri=True)))
 
     run_to_completion(inputs, db)  # the same command again
     check_consistent(db)

@@ -234,7 +234,8 @@ def test_concurrent_clients_get_answers_within_the_time_limit(site):
     assert not any(t.is_alive() for t in threads)
 
     latencies = sorted(r[2] for r in results)
-    failed = [r for r in results if r[1] != 200]
+    # arbitrary SQL has a budget of its own (fair.py): past it, 429 at once is its answer
+    failed = [r for r in results if r[1] != 200 and not (r[1] == 429 and "sql=" in r[0])]
     slow = [r for r in results if r[2] > bound]
     print(f"load: {len(results)} requests by {CLIENTS} clients in {elapsed:.1f} s, "
           f"{len(failed)} not 200, {len(errors)} transport errors; latency "

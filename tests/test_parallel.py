@@ -156,3 +156,96 @@ def test_inline_transform_gives_what_the_tree_and_transformer_give(real_items):
                 lambda t: cls().transform(reference.parse(t, start=start)), text), item.source
             compared += 1
     assert compared > 400
+
+
+# ------------------------------------------------------------ workers that read and write
+def _comparable(path) -> dict:
+    """archive_state without the exact index's own segments (their layout depends on
+    how the index was filled: per merged chunk or in one rebuild), with its search results."""
+    state = archive_state(path)
+    for key in ("counts", "digests"):
+        state[key] = {t: v for t, v in state[key].items() if not t.startswith("paragraphs_exact_fts_")}
+    db = sqlite_utils.Database(path)
+    for fts in ("paragraphs_fts", "paragraphs_exact_fts", "cables_fts"):
+        state[fts] = db.execute(f"select rowid from [{fts}] where [{fts}] match 'embassy OR visa' "
+                                "order by rowid").fetchall()
+    db.close()
+    return state
+
+
+def test_workers_that_read_and_write_give_what_one_process_gives(tmp_path, shared):
+    """`ingest_paths` (workers read their own chunks, write scratch files, this process
+    merges them) leaves the archive a one-process ingest of the same inputs leaves:
+    same rows, same versions and outcomes, same errors, same full-text answers. The
+    inputs repeat a folder (its texts known by then, or in a chunk still in flight) and
+    hold a cables.csv cut by the split into byte ranges."""
+    from cableparse.archive.fulltext import has_fts
+    from cableparse.archive.merge import ingest_paths
+
+    from .live import corpus_subset
+
+    inputs = corpus_subset(60) + [str(shared / "corpus" / "csv")]
+    counts = []
+    for name in ("one", "workers"):
+        path = tmp_path / f"{name}.db"
+        db = sqlite_utils.Database(path)
+        if name == "one":
+            summary = ingest(db, iter_inputs(inputs), batch_size=20, jobs=1)
+        else:
+            summary = ingest_paths(db, inputs, batch_size=20, jobs=2)
+            assert summary.timings["jobs"] == 2 and summary.timings["fts_per_chunk"]
+            assert has_fts(db)
+        counts.append((summary.ingested, summary.unchanged, summary.replaced, summary.kept,
+                       summary.damaged, summary.failed, summary.problems, sorted(summary.failures)))
+        db.close()
+    assert counts[0] == counts[1]
+    assert counts[0][1] > 30  # the csv folder given twice
+    assert _comparable(tmp_path / "one.db") == _comparable(tmp_path / "workers.db")
+    assert not (tmp_path / "workers.db.scratch").exists()
+
+
+def test_reingest_through_workers_is_a_no_op(tmp_path, shared):
+    from cableparse.archive.merge import ingest_paths
+
+    inputs = [str(shared / "corpus" / "csv"), str(shared / "corpus" / "text")]
+    path = tmp_path / "a.db"
+    db = sqlite_utils.Database(path)
+    first = ingest_paths(db, inputs, batch_size=10, jobs=2)
+    before = archive_state(path)
+    again = ingest_paths(db, inputs, batch_size=10, jobs=2)
+    db.close()
+    assert again.ingested == again.replaced == 0 and again.unchanged == first.ok
+    assert archive_state(path) == before
+
+
+def test_csv_byte_ranges_read_as_the_whole_file(shared, tmp_path):
+    """record_ranges cuts at record starts: the slices, read in order, give every record
+    with its line, text and errors as reading the file does (a cut last row included)."""
+    import io
+    import os
+
+    from cableparse.readers.csv_dump import read_csv, record_ranges
+
+    path = str(next((shared / "corpus" / "csv").glob("*.csv")))
+    # a fragment before the first record, and a byte-order mark
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(b"\xef\xbb\xbf" + b'junk line\n' + open(path, "rb").read())
+
+    def key(item):
+        return (type(item).__name__, item.line, getattr(item, "raw", None), getattr(item, "header", None),
+                getattr(item, "body", None), getattr(item, "message", None))
+
+    for name in (path, str(odd)):
+        whole = [key(i) for i in iter_inputs([name])]
+        size = os.path.getsize(name)
+        for records in (1, 4, 25, 10**6):
+            for block in (64, 1000, 1 << 20):
+                got = []
+                for start, end, line, _n in record_ranges(name, records, block):
+                    with open(name, "rb") as fh:
+                        fh.seek(start)
+                        data = fh.read(end - start)
+                    if start == 0 and data.startswith(b"\xef\xbb\xbf"):
+                        data = data[3:]
+                    got += [key(i) for i in read_csv(name, io.BytesIO(data), line, end == size)]
+                assert got == whole, (name, records, block)

@@ -14,6 +14,8 @@ import re
 
 import pytest
 
+from cableparse.archive.sections import section_key
+
 from .test_site import http, site, sql  # noqa: F401 (fixtures)
 
 
@@ -400,9 +402,67 @@ def test_see_them_as_a_table_is_the_same_set(http):
                       ('"human rights"', {})):
         data = search(http, q, **params).json()
         assert data["table_url"], q
-        table = http.get(data["table_url"].replace("/paragraphs?", "/paragraphs.json?", 1),
-                         params={"_size": 0}).json()
+        table = http.get(data["table_url"].replace("/paragraphs?", "/paragraphs.json?", 1)
+                         + "&_size=0").json()
         assert table["filtered_table_rows_count"] == data["count"] > 0, q
     # OR-ed values of a filter, or fields: the table cannot say the same, so no link
     assert search(http, "trafficking", mark=["C", "SBU"]).json()["table_url"] is None
     assert search(http, "trafficking tag:KTIP").json()["table_url"] is None
+
+
+def test_an_archive_made_before_this_is_served_without_errors(tmp_path):
+    """Served before `cableparse ingest` adds section_key, tag_list, paragraph_facets and the
+    exact index: the pages answer (headings as written), and `=word` says what is missing."""
+    import asyncio
+
+    import sqlite_utils
+    from click.testing import CliRunner
+    from datasette.app import Datasette
+
+    from cableparse.cli import cli
+
+    from .conftest import SEED
+
+    path = tmp_path / "archive.db"
+    assert CliRunner().invoke(cli, ["ingest", str(SEED), "--db", str(path), "-q"]).exit_code == 0
+    db = sqlite_utils.Database(path)
+    for statement in ("drop table paragraph_facets", "drop index idx_paragraphs_section_key",
+                      "alter table paragraphs drop column section_key", "alter table cables drop column tag_list",
+                      "drop table paragraphs_exact_fts"):
+        db.execute(statement)
+    db.close()
+
+    async def run():
+        ds = Datasette([str(path)])
+        answers = {}
+        for url in ("/-/search?q=trafficking", "/-/search.json?q=trafficking&section=Morocco+Remains+on+the+Right+Path",
+                    "/-/search?q=%3Dtrafficked", "/archive/paragraphs", "/archive/cables", "/archive/cables.csv",
+                    "/archive/cables/07CASABLANCA42.json"):
+            answers[url] = await ds.client.get(url)
+        return answers
+
+    answers = asyncio.run(run())
+    assert {url: r.status_code for url, r in answers.items()} == {
+        "/-/search?q=trafficking": 200,
+        "/-/search.json?q=trafficking&section=Morocco+Remains+on+the+Right+Path": 200,
+        "/-/search?q=%3Dtrafficked": 400, "/archive/paragraphs": 200, "/archive/cables": 200,
+        "/archive/cables.csv": 200, "/archive/cables/07CASABLANCA42.json": 200}
+    assert answers["/-/search.json?q=trafficking&section=Morocco+Remains+on+the+Right+Path"].json()["count"] > 0
+    assert "no index of exact words" in answers["/-/search?q=%3Dtrafficked"].text
+
+
+@pytest.mark.parametrize("heading, key", [
+    ("V. PREVENTION", "prevention"), ("Prevention", "prevention"), ("IV.PREVENTION", "prevention"),
+    ("PREVENTION: NEW OUTREACH EFFORTS REACH THOUSANDS", "prevention"),
+    ("INVSTIGATION AND PROSECUTION OF TRAFFICKERS", "prosecution"),
+    ("III. INVESTIGATION AND PROSECUTION - CONTINUED", "prosecution"),
+    ("IV. PROTECTION AND ASSISTANCE TO VICTIMS", "protection"),
+    ("CHILE: THE COUNTRY'S TIP SITUATION", "country situation"), ("TASKING 2/TDA", "task 2 tda"),
+    ("(C) KEY POINTS", "key points"), ("COMMENT:", "comment"), ("Comment: Israeli OC", "comment"),
+    ("A. AMENDING LAWS TO CRIMINALIZE, PUNISH TIP", "amending laws to criminalize punish tip"),
+    ("2D - Child Trafficking", "child trafficking"), ("U.S. POLICY", "us policy"), ("US Policy", "us policy"),
+    ("Counter-Terrorism", "counterterrorism"), ("COUNTERTERRORISM", "counterterrorism"),
+    ("Iran", "iran"), ("IRAN:", "iran"), (None, None), ("", None),
+])
+def test_section_keys(heading, key):
+    assert section_key(heading) == key

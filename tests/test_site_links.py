@@ -133,8 +133,10 @@ def test_chart_queries_count_cables_per_month(http, sql):
             "on c.id = t.cable_id where t.tag in ('KTIP', 'SMIG') group by c.id"):
         key = (created[:7], " + ".join(sorted(tags.split(","))))
         expected[key] = expected.get(key, 0) + 1
-    assert {(r["month"], r["tag"]): r["cables"] for r in rows} == expected
-    assert [(r["month"], r["tag"]) for r in rows] == sorted(expected)
+    counted = [r for r in rows if r["cables"]]
+    assert {(r["month"], r["tag"]): r["cables"] for r in counted} == expected
+    assert [(r["month"], r["tag"]) for r in counted] == sorted(expected)
+    _every_month_once_or_more(rows)
     (distinct,), = sql("select count(distinct cable_id) from cable_tags where tag in ('KTIP', 'SMIG')")
     assert sum(r["cables"] for r in rows) == distinct
     assert sum(r["cables"] for r in rows if "KTIP" in r["tag"]) == 41
@@ -142,12 +144,24 @@ def test_chart_queries_count_cables_per_month(http, sql):
     assert rows[0] == {"month": "2005-05", "tag": "SMIG", "cables": 1}
     rows = http.get("/site/cables_per_month_by_origin.json",
                     params={"origins": "Cairo, Rabat", "tag": "", "_shape": "array"}).json()
+    _every_month_once_or_more(rows)
+    assert {"month": "1985-04", "origin": "Embassy Cairo", "cables": 0} in rows  # no cable that month
     by_origin = {}
     for r in rows:
         by_origin[r["origin"]] = by_origin.get(r["origin"], 0) + r["cables"]
     assert by_origin == dict(sql("select origin, count(*) from cables where origin in "
                                  "('Embassy Cairo', 'Embassy Rabat') group by origin"))
     assert by_origin["Embassy Cairo"] == 371
+
+
+def _every_month_once_or_more(rows):
+    """The months of a chart's rows run from the first to the last without a gap (issue 15:
+    1985-03 sat next to 2005-06), months without cables as rows of 0."""
+    months = sorted({r["month"] for r in rows})
+    (y, m), (last_y, last_m) = map(int, months[0].split("-")), map(int, months[-1].split("-"))
+    assert len(months) == (last_y - y) * 12 + last_m - m + 1
+    assert [r["month"] for r in rows] == sorted(r["month"] for r in rows)
+    assert any(r["cables"] == 0 for r in rows)
 
 
 def test_chart_plugin_is_served_by_the_site(http):

@@ -259,12 +259,18 @@ class ChunkResult:
 _parse: Optional[Callable] = None  # in a worker: the parse function
 
 
-def _known_lookup(archive: Optional[str]):
-    """content_hash -> archived cable id, read from the archive through a read-only connection."""
-    if not archive:
-        return None
+def _archived_texts(archive: str, hashes: list[str]) -> dict:
+    """content_hash -> the one cable id archived with it (writer._known_texts), read from
+    the archive through a read-only connection of this process (WAL: never blocks the merge)."""
+    from .writer import _known_texts
+
     conn = sqlite3.connect(f"file:{archive}?mode=ro", uri=True, timeout=60)
-    return conn
+    try:
+        if not conn.execute("select 1 from sqlite_master where name = 'cable_versions'").fetchone():
+            return {}
+        return _known_texts(sqlite_utils.Database(conn), hashes)
+    finally:
+        conn.close()
 
 
 def work(chunk: Chunk, scratch: str, archive: Optional[str], force: bool, parse=None) -> ChunkResult:
@@ -280,11 +286,7 @@ def work(chunk: Chunk, scratch: str, archive: Optional[str], force: bool, parse=
     hashes = {k: _content_hash(i) for k, i in enumerate(items) if isinstance(i, RawCable)}
     known: dict = {}
     if not force and archive and hashes:
-        conn = _known_lookup(archive)
-        try:
-            known = _known_texts_conn(conn, list(set(hashes.values())))
-        finally:
-            conn.close()
+        known = _archived_texts(archive, list(set(hashes.values())))
     parse_s = 0.0
     cables = 0
     out = _ScratchWriter()
@@ -319,19 +321,6 @@ def work(chunk: Chunk, scratch: str, archive: Optional[str], force: bool, parse=
     write_s = time.perf_counter() - t
     seconds["parse"], seconds["scratch_write"] = parse_s, write_s
     return ChunkResult(chunk.index, scratch, len(items), cables, time.process_time() - cpu0, seconds)
-
-
-def _known_texts_conn(conn, hashes: list[str]) -> dict:
-    found: dict = {}
-    if not conn.execute("select 1 from sqlite_master where name = 'cable_versions'").fetchone():
-        return found
-    for i in range(0, len(hashes), 500):
-        chunk = hashes[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        for text_hash, cid in conn.execute(
-                f"select content_hash, cable_id from cable_versions where content_hash in ({marks})", chunk):
-            found[text_hash] = None if text_hash in found else cid
-    return found
 
 
 def _worker_init(parse) -> None:
@@ -485,6 +474,25 @@ def _merge_attached(db, chunk: Chunk, summary, force: bool, fill_fts: bool, pars
 
 
 # ------------------------------------------------------------------ the ingest
+class Inputs:
+    """Files and folders to ingest, as `writer.ingest` takes them: iterating gives
+    `iter_inputs(paths)` (so any consumer of items works), while `ingest` hands them
+    to `ingest_paths`, whose workers read them (standard input, "-", cannot be split:
+    it is read here)."""
+
+    def __init__(self, paths, stdin=None):
+        self.paths, self.stdin = list(paths), stdin
+
+    @property
+    def splittable(self) -> bool:
+        return "-" not in self.paths
+
+    def __iter__(self):
+        from ..readers import iter_inputs
+
+        return iter(iter_inputs(self.paths, stdin=self.stdin))
+
+
 class _Inline:
     """Chunks done in this process, when they are asked for (one job, or a small input)."""
 
@@ -542,6 +550,7 @@ def ingest_paths(
     summary = Summary()
     timings = summary.timings
     started = _clock()
+    main_cpu0 = time.process_time()
     archive = _archive_path(db)
     if archive is None:
         raise ValueError("ingest_paths needs an archive in a file (workers open it)")
@@ -567,7 +576,8 @@ def ingest_paths(
             jobs = 1
     the_plan = plan(list(paths))
     total = the_plan.total_bytes
-    lookup_archive = None if fresh else archive  # a new archive holds no text to skip
+    # workers skip parsing texts already archived (a re-run, a text given twice)
+    lookup_archive = archive
     parse_cpu = 0.0
     done_bytes = cables = 0
     for key in ("read", "parse_wait", "write", "worker_read", "worker_parse", "worker_scratch_write", "fts"):
@@ -646,4 +656,5 @@ def ingest_paths(
     fulltext.ensure_fts(db)
     timings["fts"] += _clock() - t
     timings["total"] = _clock() - started
+    timings["main_cpu"] = time.process_time() - main_cpu0
     return summary

@@ -292,7 +292,9 @@ TABLES: dict[str, dict] = {
         "foreign_keys": CABLE_FK,
         "indexes": [
             ("idx_ingest_errors_cable_id", ["cable_id"]),
-            ("idx_ingest_errors_source", ["source"]),
+            # an input that failed before and now became a cable: its old error row is found
+            # by (source, line) for each cable merged (by source alone: a scan of all its errors)
+            ("idx_ingest_errors_source_line", ["source", "line"]),
             ("idx_ingest_errors_severity_part", ["severity", "part"]),
         ],
     },

@@ -461,7 +461,7 @@ _END = object()
 # Indexes the load itself reads (re-ingest lookups by text hash, old errors by
 # source line); the others are built once after a load into an empty archive,
 # which is faster than keeping them up to date row by row.
-_LOAD_INDEXES = {"idx_cable_versions_content_hash", "idx_ingest_errors_source"}
+_LOAD_INDEXES = {"idx_cable_versions_content_hash", "idx_ingest_errors_source_line"}
 
 
 def _tune_connection(db: sqlite_utils.Database) -> None:
@@ -500,7 +500,16 @@ def ingest(
     `jobs` processes parse (0 or None: one per core) while this one reads and
     writes; the result is the same whatever their number. `Summary.timings`
     says where the time went.
+
+    `items` may be `merge.Inputs(paths)`: then worker processes read the files
+    themselves and write scratch files this process merges (`merge.ingest_paths`);
+    `progress` then hears (stage, bytes done, bytes in all, cables).
     """
+    from .merge import Inputs, ingest_paths
+
+    if isinstance(items, Inputs) and items.splittable:
+        return ingest_paths(db, items.paths, parse=parse, batch_size=batch_size, progress=progress,
+                            force=force, log=log, jobs=jobs)
     summary = Summary()
     timings = summary.timings
     started = _clock()

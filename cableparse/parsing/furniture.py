@@ -63,7 +63,8 @@ class _Stripper:
     def _unglue(self, line: str) -> str:
         # The generic mark first: compiling the cable's own pattern costs more than
         # parsing most cables, and most cables have no mark glued inside a line.
-        if "000" not in line or not self.p["INLINE_PAGE_BREAK"].search(line):
+        if "000" not in line or not (" OF " in line or " of " in line) \
+                or not self.p["INLINE_PAGE_BREAK"].search(line):
             return line
         if not self.inline_built:
             self.inline, self.inline_built = self._inline_pattern(), True
@@ -125,7 +126,7 @@ class _Stripper:
         repeat = False
         while i < n:
             line = lines[i]
-            if self._is("PAGE_BREAK", line):
+            if len(line) < 90 and self._is("PAGE_BREAK", line):  # a whole line, short
                 blank_before = i > 0 and not lines[i - 1].strip()
                 self._drop_before()
                 after = self._skip_after(i + 1)
@@ -136,9 +137,9 @@ class _Stripper:
             m = self.p["PAGE_HEADER"].match(line)
             if not m:
                 line = self._unglue(line)
-                if line.strip() == "-":
+                if len(line) < 4 and line.strip() == "-":
                     line = ""  # cables.csv rows written with "-" for the blank lines
-                if len(line) > 80 and "(" in line:
+                if len(line) > 80 and (". (" in line or ".(" in line):
                     for piece in split_run_on(line):
                         self.kept.append(piece)
                         self.where.append(i + 1)
@@ -180,13 +181,28 @@ class _Stripper:
 # A marked paragraph run on after the end of the text before it, where a converter lost
 # the line ends: "... REASON: 1.4 (b), (d) 1. (C) Summary: ...", "... INVOLVEMENT ---- 3.(C/NF) French ..."
 _RUN_ON = re.compile(
-    rf"(?<=[.!?\"')\]\u201d-])[ \t]+(?=\d{{1,2}}[ \t]?\.[ \t]?\((?:[ \t]*(?:{MARK_LEVELS}))"
+    rf"[.!?\"')\]\u201d-][ \t]+(\d{{1,2}}[ \t]?\.[ \t]?\((?:[ \t]*(?:{MARK_LEVELS}))"
     r"(?:[ \t]*(?://?|-)[ \t]*[A-Z][A-Z0-9 ,/-]*)?[ \t]*\)[ \t]*[A-Z\"'(])")
 
 
 def split_run_on(line: str) -> list[str]:
-    """A line holding several paragraphs, cut where each marked paragraph starts."""
-    pieces = _RUN_ON.split(line)
+    """A line holding several paragraphs, cut where each marked paragraph starts.
+
+    Only the places around a `. (` or `.(` are looked at, so a long line costs a
+    few string searches, not a regular expression run over every character.
+    """
+    cuts = []
+    for needle in (". (", ".("):
+        k = line.find(needle)
+        while k >= 0:
+            m = _RUN_ON.search(line, max(0, k - 6), k + 60)
+            if m and m.start(1) not in cuts:
+                cuts.append(m.start(1))
+            k = line.find(needle, k + 1)
+    if not cuts:
+        return [line]
+    cuts.sort()
+    pieces = [line[a:b].rstrip() for a, b in zip([0] + cuts, cuts + [len(line)])]
     return [p for p in pieces if p.strip()] or [line]
 
 

@@ -511,13 +511,9 @@ _CLASSIFIED_BY_TEXT = re.compile(r"^\s*(?:\([A-Z/ ]{1,12}\)\s*)?CLASSIFIED\s*BY\
 
 def _mixed_case(blocks: list[list]) -> bool:
     """Whether the body is written in mixed case (then an upper-case line stands out)."""
-    lower = upper = 0
-    for block in blocks[:40]:
-        for _, token in block[:6]:
-            text = str(token)
-            lower += sum(1 for c in text if c.islower())
-            upper += sum(1 for c in text if c.isupper())
-    return lower > 2 * upper
+    lines = [str(token) for block in blocks[:40] for _, token in block[:4]]
+    mixed = sum(1 for line in lines if line.upper() != line)
+    return mixed > len(lines) // 2
 
 
 def _capital_heading(block: list) -> bool:

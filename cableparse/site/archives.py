@@ -52,6 +52,32 @@ def is_archive(datasette, name: str) -> bool:
     return _checked[key]
 
 
+_columns: dict[tuple, frozenset] = {}
+
+
+def columns_of(datasette, name: str, table: str) -> frozenset:
+    """The columns of a table of a served database, read once from its file (an archive
+    made by an older cableparse lacks the newer ones until `cableparse migrate`)."""
+    db = datasette.databases.get(name)
+    if db is None or not getattr(db, "path", None):
+        return frozenset()
+    key = (name, db.path, table)
+    if key not in _columns:
+        mode = "mode=ro" if db.is_mutable else "immutable=1"
+        try:
+            conn = sqlite3.connect(f"file:{db.path}?{mode}", uri=True)
+            try:
+                found = frozenset(r[1] for r in conn.execute(f"pragma table_info([{table}])"))
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            found = frozenset()
+        if not found:
+            return found  # not cached: the table may come with the first ingest
+        _columns[key] = found
+    return _columns[key]
+
+
 def archives(datasette) -> list[str]:
     return [name for name in datasette.databases if is_archive(datasette, name)]
 

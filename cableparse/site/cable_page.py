@@ -137,7 +137,7 @@ async def tag_context(datasette, database: str, code: str) -> dict | None:
     q = urlencode({"_tag": code})
     chart = (datasette.urls.database(database) + "/cables_per_month_by_tag?"
              + urlencode({"tags": code, "origin": "", "_hide_sql": "1"})
-             + "#g.mark=bar&g.x_column=month&g.x_type=temporal&g.y_column=cables"
+             + "#g.mark=bar&g.x_column=month&g.x_type=ordinal&g.y_column=cables"
                "&g.y_type=quantitative&g.color_column=tag")
     return {
         **tag, **(years[0] if years else {}),

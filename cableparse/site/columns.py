@@ -16,29 +16,32 @@ ALL = ("_cols", "all")
 _PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<table>cables)(?P<format>\.csv)?$")
 
 
-def with_default_columns(path: str, query_string: str, is_archive) -> str | None:
+def with_default_columns(path: str, query_string: str, is_archive, columns_of=None) -> str | None:
     """The query string to use instead, or None to leave the request alone."""
     m = _PATH.match(path)
     if not m or not is_archive(m.group("database")):
         return None
+    have = columns_of(m.group("database"), m.group("table")) if columns_of else None
     pairs = parse_qsl(query_string, keep_blank_values=True)
     names = {k for k, _v in pairs}
     if ALL in pairs:
         return urlencode([p for p in pairs if p != ALL])
     if names & {"_col", "_nocol"}:
         return None
-    return urlencode(pairs + [("_col", c) for c in DEFAULT_COLUMNS[m.group("table")]])
+    return urlencode(pairs + [("_col", c) for c in DEFAULT_COLUMNS[m.group("table")]
+                              if have is None or c in have])  # an older archive: no tag_list
 
 
 def default_columns(datasette):
-    from .archives import is_archive
+    from .archives import columns_of, is_archive
 
     def wrap(app):
         async def choose(scope, receive, send):
             if scope["type"] == "http":
                 query = scope.get("query_string", b"").decode("latin-1")
                 changed = with_default_columns(scope.get("path", ""), query,
-                                               lambda name: is_archive(datasette, name))
+                                               lambda name: is_archive(datasette, name),
+                                               lambda name, table: columns_of(datasette, name, table))
                 if changed is not None:
                     scope = {**scope, "query_string": changed.encode("latin-1")}
             await app(scope, receive, send)

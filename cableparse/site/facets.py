@@ -172,6 +172,10 @@ class CountedFacet(_CrossFacet):
 
     async def facet_results(self):
         self._labels = {}
+        db = self.ds.get_database(self.database)
+        # an archive made before section_key and paragraph_facets (served before `migrate`)
+        self._has_counts = await db.table_exists("paragraph_facets")
+        self._has_key = "section_key" in await db.table_columns("paragraphs") if self.table == "paragraphs" else False
         results, timed_out = await super().facet_results()
         keys = [v["value"] for r in results if r["name"] == "section" for v in r["results"]]
         if keys:
@@ -194,8 +198,10 @@ class CountedFacet(_CrossFacet):
         column = config["simple"]
         if self.table != "paragraphs" or column not in self.COLUMNS:
             return None
+        if column == "section_key" and not self._has_key:
+            return None
         col = escape_sqlite(column)
-        if self._unfiltered():
+        if self._unfiltered() and self._has_counts:
             return (f"select value, paragraphs as count from paragraph_facets "
                     f"where facet = '{column}' order by count desc, value limit {limit}")
         return (f"select {col} as value, count(*) as count from ({self.sql}) "

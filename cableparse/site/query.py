@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..archive.sections import section_key
+from .ids import canonical_id
 
 FIELDS = {  # name typed -> canonical field
     "tag": "tag", "tags": "tag",
@@ -398,7 +399,9 @@ class Compiled:
 
 
 class _Sql:
-    def __init__(self, datasette_years=None):
+    """Collects the parameters of the SQL a search becomes (:q0, :q1 ...)."""
+
+    def __init__(self):
         self.params: dict = {}
 
     def param(self, value) -> str:
@@ -432,7 +435,7 @@ def field_sql(name: str, value: str, param) -> str:
     if name == "section":
         return f"p.section_key = {param(section_key(value) or value.lower())}"
     if name == "id":
-        return f"p.cable_id = {param(value.upper())}"
+        return f"p.cable_id = {param(canonical_id(value) or value.upper())}"
     if name == "origin":
         return origin_sql(value, param)
     if name == "year":
