@@ -83,6 +83,7 @@ def test_serve_leaves_an_old_archive_byte_identical(shared, tmp_path):
     assert not wal.exists() or wal.stat().st_size == 0
     assert "cableparse migrate" in (tmp_path / "serve.log").read_text()
     result = CliRunner().invoke(cli, ["migrate", "--db", str(old)])
-    assert result.exit_code == 0 and "applied: describe_tags, place_posts" in result.output
+    assert result.exit_code == 0
+    assert "applied: describe_tags, place_posts, relative_sources, search_tables" in result.output
     assert sqlite_utils.Database(old).execute(
         "select kind, city from posts where name = 'Consulate Casablanca'").fetchall() == [("consulate", "Casablanca")]

@@ -12,6 +12,8 @@ import os
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from . import derived
+from .fulltext import ensure_fts
 from .posts import build_posts
 from .schema import ensure_schema
 from .tagdict import fill_tags
@@ -43,6 +45,19 @@ def relative_sources(db: sqlite_utils.Database) -> None:
             continue
         for (source,) in db.execute(f"select distinct source from [{table}] where source like '/%'").fetchall():
             db.execute(f"update [{table}] set source = ? where source = ?", [os.path.basename(source), source])
+
+
+@migrations(transactional=False)  # the full-text builds commit as they go
+def search_tables(db: sqlite_utils.Database) -> None:
+    """Section keys, tag lists, the facet counts and the stemmed and exact full-text
+    indexes that the search page uses, for archives made before them."""
+    if not db.execute("select exists (select 1 from cables)").fetchone()[0]:
+        return  # a new archive: its ingest builds them
+    with db.atomic():
+        derived.fill_section_keys(db)
+        derived.fill_tag_lists(db)
+        derived.build_paragraph_facets(db)
+    ensure_fts(db)
 
 
 def pending(db: sqlite_utils.Database) -> list[str]:
