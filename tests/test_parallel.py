@@ -173,14 +173,17 @@ def _comparable(path) -> dict:
     return state
 
 
-def test_workers_that_read_and_write_give_what_one_process_gives(tmp_path, shared):
+def test_workers_that_read_and_write_give_what_one_process_gives(tmp_path, shared, monkeypatch):
     """`ingest_paths` (workers read their own chunks, write scratch files, this process
     merges them) leaves the archive a one-process ingest of the same inputs leaves:
     same rows, same versions and outcomes, same errors, same full-text answers. The
     inputs repeat a folder (its texts known by then, or in a chunk still in flight) and
     hold a cables.csv cut by the split into byte ranges."""
+    from cableparse.archive import merge
     from cableparse.archive.fulltext import has_fts
     from cableparse.archive.merge import ingest_paths
+
+    monkeypatch.setattr(merge, "SPLIT_MIN_BYTES", 0)  # the corpus' cables.csv is cut into byte ranges too
 
     from .live import corpus_subset
 
@@ -249,3 +252,100 @@ def test_csv_byte_ranges_read_as_the_whole_file(shared, tmp_path):
                         data = data[3:]
                     got += [key(i) for i in read_csv(name, io.BytesIO(data), line, end == size)]
                 assert got == whole, (name, records, block)
+
+
+def test_cli_progress_says_cables_rate_and_stages(tmp_path, shared):
+    """The ingest of files shows the load over the input's bytes with cables/s, then
+    each stage after it with its time (issue 17: progress that tells the truth)."""
+    from click.testing import CliRunner
+
+    from cableparse.cli import cli
+
+    result = CliRunner().invoke(cli, ["ingest", str(shared / "corpus" / "csv"), str(shared / "corpus" / "text"),
+                                      "--db", str(tmp_path / "a.db"), "--batch-size", "10"])
+    assert result.exit_code == 0, result.output
+    assert "Reading, parsing, writing" in result.output
+    assert "loaded " in result.output and "cables in" in result.output and "/s)" in result.output
+    for stage in ("indexes", "derived tables", "full-text index"):
+        assert f"  {stage}: " in result.output, stage
+
+
+def _parse_id_from_record(raw):
+    """The fake parser of test_archive, but the record's id wins over the text's."""
+    from .test_archive import fake_parse
+
+    cable = fake_parse(raw)
+    if raw.meta.id:
+        cable.id = raw.meta.id
+    return cable
+
+
+def test_a_text_known_to_the_worker_but_not_at_the_merge_is_parsed_there(tmp_path):
+    """A worker skips a text archived under one id; by the time its chunk is merged, a
+    chunk before it gave the same text to another id, so the text no longer names one
+    cable: the merge reads the item again from its chunk and parses it, and the outcome
+    is that of ingesting the inputs one at a time (here: unchanged)."""
+    from cableparse.archive import merge as m
+    from cableparse.archive.writer import Summary
+    from cableparse.model import Metadata
+
+    from .test_archive import BODY_A, raw_cable
+
+    first = raw_cable("07A1", BODY_A, meta=Metadata(id="07A1"))
+    other_id = raw_cable("07A1", BODY_A, meta=Metadata(id="07B2"))  # same text, another record id
+    no_id = raw_cable("07A1", BODY_A)  # same text, no record id: the text's id
+
+    reference = sqlite_utils.Database(tmp_path / "one.db")
+    ingest(reference, [first], parse=_parse_id_from_record)
+    expected = ingest(reference, [other_id, no_id], parse=_parse_id_from_record, batch_size=1)
+    reference.close()
+
+    path = tmp_path / "merged.db"
+    db = sqlite_utils.Database(path)
+    ingest(db, [first], parse=_parse_id_from_record)
+    c0, c1 = m.Chunk(0, "items", items=[other_id]), m.Chunk(1, "items", items=[no_id])
+    # the second chunk's worker looks its text up before the first chunk is merged
+    r1 = m.work(c1, str(tmp_path / "s1.db"), str(path), False, _parse_id_from_record)
+    kinds = sqlite_utils.Database(tmp_path / "s1.db").execute("select kind from entries").fetchall()
+    assert kinds == [("known",)]
+    r0 = m.work(c0, str(tmp_path / "s0.db"), str(path), False, _parse_id_from_record)
+    summary = Summary()
+    parsed_here = []
+
+    def parse_here(raw):
+        parsed_here.append(raw.meta.id)
+        return _parse_id_from_record(raw)
+
+    m.merge(db, c0, r0, summary, False, False, parse_here)
+    assert parsed_here == []
+    m.merge(db, c1, r1, summary, False, False, parse_here)
+    assert parsed_here == [None]  # read again from its chunk and parsed by the merge
+    db.close()
+    assert (summary.ingested, summary.unchanged) == (expected.ingested, expected.unchanged) == (1, 1)
+    merged, one = archive_state(path), archive_state(tmp_path / "one.db")
+    written = ["cables", "cable_versions", "paragraphs", "ingest_errors"] + m.CHILD_TABLES
+    for key in ("counts", "digests"):  # the tables a merge writes (derived ones come after the load)
+        assert {t: merged[key][t] for t in written} == {t: one[key][t] for t in written}, key
+    assert merged["counts"]["cables"] == 2
+
+
+def test_a_planner_failure_keeps_the_chunks_cut_before_it(tmp_path, shared, monkeypatch):
+    """A cables.csv that cannot be read further: the chunks cut before are merged, with
+    workers, then the error goes on (as a reader failure does one batch at a time)."""
+    from cableparse.archive import merge as m
+
+    ranges = m.record_ranges
+
+    def failing(path, records):
+        for n, cut in enumerate(ranges(path, records)):
+            if n == 2:
+                raise OSError("the disk went away")
+            yield cut
+
+    monkeypatch.setattr(m, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(m, "record_ranges", failing)
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    with pytest.raises(OSError):
+        m.ingest_paths(db, [str(next((shared / "corpus" / "csv").glob("*.csv")))], batch_size=5, jobs=2)
+    assert db["cables"].count == 10  # two whole chunks of 5 records
+    assert not (tmp_path / "a.db.scratch").exists()

@@ -590,9 +590,15 @@ def ingest_paths(
     if progress is not None:
         progress("load", 0, total, 0)
     try:
+        failed: list = []  # what stopped the planner (a file that cannot be read further)
+
         def next_chunk():
             t = _clock()
-            chunk = next(source, None)
+            try:
+                chunk = next(source, None) if not failed else None
+            except BaseException as exc:  # noqa: BLE001 - re-raised once the chunks read are merged
+                failed.append(exc)
+                chunk = None
             timings["read"] += _clock() - t
             return chunk
 
@@ -623,6 +629,9 @@ def ingest_paths(
             cables += result.items
             if progress is not None:
                 progress("load", done_bytes, total, summary.ok)
+        if failed:
+            # as one at a time: the chunks cut before the failure are merged, then it goes on
+            raise failed[0]
     except BaseException:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)  # the chunks in flight are dropped

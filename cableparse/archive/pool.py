@@ -1,4 +1,6 @@
-"""Parse cables on every core while one process writes the archive.
+"""Parse cables on every core while one process writes the archive, for items given
+as an iterable (standard input, library callers): files and folders go through
+`archive.merge` instead, whose workers read and write themselves.
 
 `archive.writer.ingest` hands batches of RawCables to `parsers(jobs, parse)` and gets
 back, per cable, either its table rows or the message of its ingest_errors row,

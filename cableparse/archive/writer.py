@@ -5,6 +5,11 @@ re-saving rows through the FTS triggers is slow), writes one transaction per
 batch (a crash leaves the archive at the last committed batch), and never
 loses input: cable text goes to cables.header/body, anything that failed goes
 to ingest_errors.raw.
+
+The version rules (`_decide`) look only at each cable's small metadata, so the
+same rules serve a batch of rows held here (`_store_batch`, for items given as
+an iterable) and a chunk a worker wrote into a scratch file (`merge.py`, for
+files and folders: `ingest(db, merge.Inputs(paths))`).
 """
 from __future__ import annotations
 
