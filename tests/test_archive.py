@@ -98,8 +98,11 @@ PREVENTION:
 3. (U) Prevention efforts continued.
 4. (U) More prevention."""
 
+# A different cable text, not a cut copy of BODY_A: more than half its length (a far
+# shorter text with fewer paragraphs is taken for a damaged copy and not shown).
 BODY_B = """1. (U) Text about visas.
-2. (C) Something else entirely."""
+2. (C) Something else entirely.
+Closing lines of the visa section: interviews, waiting times, fees."""
 
 
 def counts(db) -> dict[str, int]:
@@ -134,6 +137,7 @@ def test_ingest_writes_every_table(db):
         # name no place and so are also unknown); version_diffs needs version pairs
         "posts": 3, "stations": 2, "unknown_stations": 2, "version_diffs": 0,
         "ingest_state": 1,  # what the derived tables were built for
+        "paragraph_facets": 5,  # the search page's unfiltered mark and section counts
     }
     assert db["refs"].get(("07CASABLANCA42", 1))["target_id"] == "06STATE1"
     assert db.journal_mode == "wal"
