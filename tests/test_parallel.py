@@ -123,7 +123,13 @@ def test_chunks_keep_input_order_and_text(real_items):
     assert [o["cables"][0]["id"] for o in outcomes] == [o["cables"][0]["id"] for o in expected]
     # the texts were left out on the way back and put back from the items
     assert [o["cables"][0]["body"] for o in outcomes] == [i.body for i in items]
-    assert outcomes == expected
+    assert _untimed(outcomes) == _untimed(expected)
+
+
+def _untimed(outcomes: list) -> list:
+    """Outcomes without the time a row was made (error rows carry `first_seen`)."""
+    return [{table: [{k: v for k, v in row.items() if k != "first_seen"} for row in rows]
+             for table, rows in o.items()} if isinstance(o, dict) else o for o in outcomes]
 
 
 def test_inline_transform_gives_what_the_tree_and_transformer_give(real_items):

@@ -4,6 +4,7 @@ full text, derived tables, versions and their differences, posts and tag meaning
 `ingest` (writer.py) is the entry point; `schema.py` holds every table, index
 and view in one place; `migrations.py` brings an older archive up to date.
 """
-from .writer import Summary, ingest
+from .store import Summary
+from .writer import ingest
 
 __all__ = ["Summary", "ingest"]

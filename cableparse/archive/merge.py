@@ -18,6 +18,9 @@ text in between) is read again from its chunk and parsed here.
 """
 from __future__ import annotations
 
+import io
+import json
+import multiprocessing
 import os
 import pickle
 import shutil
@@ -32,15 +35,34 @@ import sqlite_utils
 
 from ..model import RawCable
 from ..parsing.parser import parse_raw
-from ..readers import _is_csv, _read_path, _walk, html_page, source_name
+from ..readers import _is_csv, _read_path, _walk, html_page, iter_inputs, source_name
 from ..readers.base import input_error
 from ..readers.csv_dump import read_csv, record_ranges
 from ..readers.plusd import META_SUFFIX, RAW_SUFFIX
-from . import derived, fulltext
+from . import derived, fulltext, pool
 from .migrations import migrate
 from .pool import default_jobs
 from .rows import input_error_row, now, parse_outcome
 from .schema import CHILD_TABLES, TABLES, ensure_schema
+from .store import (
+    Summary,
+    _clock,
+    _content_hash,
+    _damage_warning,
+    _decide,
+    _defer_indexes,
+    _Entry,
+    _failure,
+    _forget_old_failures,
+    _insert_rows,
+    _is_known,
+    _is_known_id,
+    _known_texts,
+    _outcome_error,
+    _remove_replaced,
+    _stored_state,
+    _tune_connection,
+)
 
 # A file this large is looked at for cables.csv, and if it is one, cut into chunks.
 SPLIT_MIN_BYTES = 1 << 20
@@ -87,7 +109,6 @@ class Chunk:
                 data = fh.read(self.end - self.start)
             if self.start == 0 and data.startswith(_BOM):
                 data = data[3:]
-            import io
             yield from read_csv(source_name(self.path, self.named), io.BytesIO(data),
                                 self.first_line, self.at_end)
 
@@ -207,8 +228,6 @@ _PLAIN = frozenset({str, int, float, bytes, type(None)})
 
 def _insert(conn, table: str, rows: list[dict]) -> None:
     """rows into `table` (a qualified, quoted name), as writer._insert_rows stores values."""
-    import json
-
     columns = list(dict.fromkeys(k for row in rows for k in row))
     params = [tuple(row.get(c) for c in columns) for row in rows]
     params = [tuple(v if type(v) in _PLAIN else
@@ -262,8 +281,6 @@ _parse: Optional[Callable] = None  # in a worker: the parse function
 def _archived_texts(archive: str, hashes: list[str]) -> dict:
     """content_hash -> the one cable id archived with it (writer._known_texts), read from
     the archive through a read-only connection of this process (WAL: never blocks the merge)."""
-    from .writer import _known_texts
-
     conn = sqlite3.connect(f"file:{archive}?mode=ro", uri=True, timeout=60)
     try:
         if not conn.execute("select 1 from sqlite_master where name = 'cable_versions'").fetchone():
@@ -275,8 +292,6 @@ def _archived_texts(archive: str, hashes: list[str]) -> dict:
 
 def work(chunk: Chunk, scratch: str, archive: Optional[str], force: bool, parse=None) -> ChunkResult:
     """Read, hash, look up, parse and write one chunk into `scratch` (in a worker, or here)."""
-    from .writer import _content_hash, _is_known, _outcome_error
-
     parse = parse or _parse or parse_raw
     cpu0 = time.process_time()
     seconds: dict = {}
@@ -324,8 +339,6 @@ def work(chunk: Chunk, scratch: str, archive: Optional[str], force: bool, parse=
 
 
 def _worker_init(parse) -> None:
-    from . import pool
-
     global _parse
     pool._worker_init(parse)
     _parse = parse or parse_raw
@@ -349,19 +362,6 @@ def merge(db: sqlite_utils.Database, chunk: Chunk, result: ChunkResult, summary,
 
 
 def _merge_attached(db, chunk: Chunk, summary, force: bool, fill_fts: bool, parse) -> None:
-    from .writer import (
-        _decide,
-        _Entry,
-        _failure,
-        _forget_old_failures,
-        _insert_rows,
-        _is_known_id,
-        _known_texts,
-        _outcome_error,
-        _remove_replaced,
-        _stored_state,
-    )
-
     rows = db.execute("select _seq, kind, id, meta_id, content_hash, row_hash, released, length, "
                       "paragraph_count, cut from scratch.entries order by _seq").fetchall()
     hashes = list({r[4] for r in rows if r[1] != "input_error"})
@@ -460,8 +460,6 @@ def _merge_attached(db, chunk: Chunk, summary, force: bool, fill_fts: bool, pars
         db.execute(f"INSERT OR IGNORE INTO main.ingest_errors ({cols}) SELECT {cols} FROM scratch.errors "
                    f"WHERE _seq in ({marks_}) ORDER BY rowid", error_seqs)
     if decision.warnings:
-        from .writer import _damage_warning
-
         warnings = []
         for entry, damage in decision.warnings:
             row = db.execute("select id, source, source_line, format from scratch.cables where _seq = ?",
@@ -488,8 +486,6 @@ class Inputs:
         return "-" not in self.paths
 
     def __iter__(self):
-        from ..readers import iter_inputs
-
         return iter(iter_inputs(self.paths, stdin=self.stdin))
 
 
@@ -522,8 +518,6 @@ def _archive_path(db: sqlite_utils.Database) -> Optional[str]:
 
 
 def _pool(jobs: int, parse):
-    import multiprocessing
-
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init, initargs=(parse,))
@@ -545,8 +539,6 @@ def ingest_paths(
     hears `progress(stage, done, total, cables)`: stage "load" with input bytes merged
     of all, then "indexes", "derived tables", "full-text index" as each starts.
     """
-    from .writer import Summary, _clock, _defer_indexes, _tune_connection
-
     summary = Summary()
     timings = summary.timings
     started = _clock()

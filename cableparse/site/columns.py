@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode
 
+from .archives import columns_of, is_archive
+
 DEFAULT_COLUMNS = {"cables": ["created", "origin", "classification", "subject", "tag_list"]}
 ALL = ("_cols", "all")
 _PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<table>cables)(?P<format>\.csv)?$")
@@ -33,8 +35,6 @@ def with_default_columns(path: str, query_string: str, is_archive, columns_of=No
 
 
 def default_columns(datasette):
-    from .archives import columns_of, is_archive
-
     def wrap(app):
         async def choose(scope, receive, send):
             if scope["type"] == "http":
