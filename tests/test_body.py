@@ -5,8 +5,6 @@ Each class was found by grepping ../shared/corpus; the made-up cables below copy
 only its layout. A few checks then read real cables of the class from ../shared
 (never copied into the repository).
 """
-from pathlib import Path
-
 import pytest
 
 import cableparse
@@ -208,13 +206,30 @@ def test_subject_glued_to_classified_by():
     ("1. (C) Text of the cable.\n\nHELMS\n\nDeclassified/Released US Department of State EO\n"
      "Systematic Review 05 JUL 2006\n", "HELMS"),
     ("1. (C) The request posed in paragraph\n\n3. Koenig\n", "Koenig"),
+    ("1. (C) Text. Classified SIPRNET website.\n*********************************************\nJONES\n", "JONES"),
+    ("1. (C) Text here.\n\nSobel.\n", "Sobel"),
 ])
 def test_signature(ending, name):
     parts = body(ending)
     assert parts.signature_line == name
 
 
+def test_two_dash_heading():
+    parts = body("1. (C) Text of the cable.\n\n-- AFGHANISTAN --\n\n2. (C/NF) Despite the limitations.\n")
+    assert sections(parts) == [None, "AFGHANISTAN"]
+
+
+def test_body_run_on_after_classified_by_is_a_paragraph():
+    parts = body("Classified By: Political Counselor R. Mills for Reasons 1.4 (b) and (d) (C) HMG is fully "
+                 "aware of U.S. opposition to a proposed multilateral and reciprocal SOFA, but apparently it "
+                 "is needed.\nLEBARON\n")
+    assert parts.classified_by == "Political Counselor R. Mills for Reasons 1.4 (b) and (d)"
+    assert parts.paragraphs[0].text.startswith("(C) HMG is fully aware")
+    assert parts.signature_line == "LEBARON"
+
+
 @pytest.mark.parametrize("ending", [
+    "1. (C) Text here.\n\nTRIVELLI\n\nDANIEL ORTEGA AN...\n",
     "1. (C) First.\n\n2. (C) Second.\n\n3. (S) Third.",
     "1. (C) The meeting ends here. Thanks\n",
 ])
@@ -263,8 +278,9 @@ def test_run_on_line_is_cut_at_marked_paragraphs():
 # --------------------------------------------------------------- paragraphs
 
 def test_number_run_into_its_first_word():
-    parts = body("1. (U) First paragraph.\n\n2.The second paragraph starts here.\n\n3.Another one.\n")
-    assert marks(parts) == [(1, None, "U"), (2, None, None), (3, None, None)]
+    parts = body("1. (U) First paragraph.\n\n2.The second paragraph starts here.\n\n3.Another one.\n\n"
+                 "4.KEY POINTS -- (C) On June 2, the minister said so.\n\n5.5 million people\n")
+    assert marks(parts) == [(1, None, "U"), (2, None, None), (3, None, None), (4, None, None)]
     assert parts.paragraphs[1].text == "The second paragraph starts here."
 
 

@@ -13,6 +13,7 @@ space (U.S. and US are one). The vocabulary is written once, here.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Optional
@@ -85,6 +86,7 @@ def _strip_numbering(heading: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=8192)  # a corpus repeats its headings: Comment, Summary, Prevention
 def section_key(heading: Optional[str]) -> Optional[str]:
     """The normalised section of a heading as written, or None for no heading.
 

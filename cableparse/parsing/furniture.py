@@ -126,7 +126,8 @@ class _Stripper:
         repeat = False
         while i < n:
             line = lines[i]
-            if len(line) < 90 and self._is("PAGE_BREAK", line):  # a whole line, short
+            short = len(line) < 90
+            if short and self._is("PAGE_BREAK", line):  # a whole line, short
                 blank_before = i > 0 and not lines[i - 1].strip()
                 self._drop_before()
                 after = self._skip_after(i + 1)
@@ -137,13 +138,13 @@ class _Stripper:
             m = self.p["PAGE_HEADER"].match(line)
             if not m:
                 line = self._unglue(line)
-                if len(line) < 4 and line.strip() == "-":
-                    line = ""  # cables.csv rows written with "-" for the blank lines
-                if len(line) > 80 and (". (" in line or ".(" in line):
-                    for piece in split_run_on(line):
+                if not short and (". (" in line or ".(" in line):
+                    for piece in split_run_on(line):  # several paragraphs on one line
                         self.kept.append(piece)
                         self.where.append(i + 1)
                 else:
+                    if short and "-" in line[:3] and line.strip() == "-":
+                        line = ""  # cables.csv rows written with "-" for the blank lines
                     self.kept.append(line)
                     self.where.append(i + 1)
                 i += 1

@@ -91,7 +91,8 @@ class _ConvertingParser:
 
 # A made-up cable that walks through every part of the grammar the Transformers
 # read: routing lines, addressees, preamble fields separated by blank lines,
-# marked and plain paragraphs, subparagraphs, a dashed heading, a signature.
+# marked and plain paragraphs, subparagraphs, dashed headings (framed, glued to the
+# end of a paragraph, underlined under a paragraph's last line), a signature.
 _PROBE_HEADER = """VZCZCXYZ0001
 PP RUEHWEB
 
@@ -131,7 +132,12 @@ wrapped over two lines.
 Comment
 -------
 
-3. (C) After the heading.
+3. (C) After the heading. End Comment. Glued Heading ----------
+
+4. (U) A paragraph.
+Underlined Heading
+------------------
+5. Right under it.
 
 NOBODY
 """

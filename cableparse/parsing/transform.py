@@ -1,8 +1,14 @@
 """Lark Transformers: from the line-level parse trees to the cable's parts.
 
-The grammar has already decided what each line is and where the preamble ends;
-these classes attach continuation lines to their field, build paragraphs and
-subparagraphs, recognise dashed section headings and the signature.
+The grammar has already decided what each line is, where the preamble ends and
+which lines continue which field (`TAGS_LINE TEXT*`, `SUBJECT_LINE TEXT*` ...):
+each field rule arrives as (kind, its lines). These classes read the values
+(fields.py), cut fields run together on one line, build paragraphs and
+subparagraphs, and recognise the signature and the dashed section headings in
+their layouts: `---- Heading ----` or `Heading ----` on one line (the grammar's
+HEADING_LINE), a heading between dash lines or underlined by one, a heading run
+onto the end of a paragraph's last sentence. What was guessed is recorded as a
+warning in `BodyParts.problems`.
 """
 from __future__ import annotations
 
@@ -136,9 +142,10 @@ class BodyParts:
 _FIELD_KINDS = {"class_line", "caveat", "eo", "tags", "subject", "ref", "classified_by"}
 # Fields that some cables run together on one line:
 # "E.O. 12958: DECL: 12/17/2014 TAGS: EAIR ...", "SUBJECT: ... REF: ... Classified By: ...",
-# "...VISIT TO CAIROClassified By: ...", "...E) CAIRO 730 Classified by Ambassador ..."
+# "...VISIT TO CAIROClassified By: ...", "...E) CAIRO 730 Classified by Ambassador ...";
+# "designated under E.O. 13382 (reftel)" in a sentence is no field: the E.O. field has its colon
 _GLUED = re.compile(
-    r"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{4}|TAGS:|SUBJECT:|Subject:|REFS?:|REFTELS?:|CLASSIFIED BY:)"
+    r"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{4}\s*:|TAGS:|SUBJECT:|Subject:|REFS?:|REFTELS?:|CLASSIFIED BY:)"
     r"|Classified By:|(?<=\s)Classified by (?=[A-Z]))")
 _GLUED_KIND = [
     (re.compile(r"^E\.\s?O\."), "eo"), (re.compile(r"^TAGS"), "tags"), (re.compile(r"^SUBJECT", re.I), "subject"),
@@ -169,6 +176,7 @@ _DASHES = re.compile(rf"^\s*{_DASH_RUN}[\s=-]*$")
 _TRAILING_DASHES = re.compile(rf"[ \t]*{_DASH_RUN}[ \t=-]*$")
 # the last run of two or more dashes before the heading: "End Summary. ---- HEADING"
 _LEAD_DASHES = re.compile(r"(?:^\s*[-=]{2,}|\s[-=]{3,})[\s=-]*(?=[^\s=-])")
+_BOTH_DASHES = re.compile(r"^\s*[-=]{2,}[\s=-]*([^\s=-].*?)\s+[-=]{2,}[\s=-]*$")
 _SENTENCE_SPLIT = re.compile(r"[.!?][\"')\]\u201d]*\s+")
 _END_NOTE = re.compile(r"^end\s+(?:of\s+)?(?:summary|comment|note)\b[.\s]*", re.I)
 _NUMBERED = re.compile(r"^\s*¶?\s*\d{1,3}\s*[.)]")
@@ -205,6 +213,9 @@ def split_heading(line: str) -> Optional[tuple[str, str]]:
     last sentence is a heading (`... End Summary. The Recap -----`,
     `... END SUMMARY ---- HEADING ----`) gives its text and the heading.
     """
+    both = _BOTH_DASHES.match(line)
+    if both and _heading_like(both.group(1)):  # "-- AFGHANISTAN --"
+        return "", " ".join(both.group(1).split())
     m = _TRAILING_DASHES.search(line)
     if not m or m.start() == 0:
         return None
@@ -356,16 +367,7 @@ class BodyTransformer(Transformer):
             if kind == "ref":
                 tokens, rest = _ref_lines(tokens)
                 text = "\n".join(str(t).rstrip("\n") for t in tokens)
-                for k, t in _split_glued(kind, text):
-                    cut = _REF_PROSE.search(t) if k == "ref" and len(t) > 100 else None
-                    if cut and len(t[cut.end():].split()) >= 12:
-                        # "REF: STATE 7606 We delivered points in reftel ...": the body, run on
-                        split.append((k, tokens, t[:cut.end()]))
-                        split.append(("line", [Token("TEXT", t[cut.end():] + "\n", line=tokens[0].line)],
-                                      t[cut.end():]))
-                        self._warn(parts, "refs", tokens[0].line, "text run on after the references read as the body")
-                    else:
-                        split.append((k, tokens, t))
+                split += self._cut_run_on(_split_glued(kind, text), tokens, parts)
                 if rest:
                     text = "\n".join(str(t).rstrip("\n") for t in rest)
                     split += [(k, rest, t) for k, t in _split_glued("line", text)]
@@ -373,7 +375,7 @@ class BodyTransformer(Transformer):
                                "text after the references read as the body's first paragraph")
                 continue
             text = "\n".join(str(t).rstrip("\n") for t in tokens)
-            split += [(k, tokens, t) for k, t in _split_glued(kind, text)]
+            split += self._cut_run_on(_split_glued(kind, text), tokens, parts)
         last_field = max((i for i, (k, _, _) in enumerate(split) if k in _FIELD_KINDS), default=-1)
         body_blocks = []
         for i, (kind, tokens, text) in enumerate(split):
@@ -384,8 +386,28 @@ class BodyTransformer(Transformer):
             elif len(tokens) == 1 or text.count("\n") + 1 == len(tokens):
                 body_blocks.append([("line", t) for t in tokens])
             else:  # text that a glued field was cut from: keep only the text itself
-                body_blocks.append([("line", Token("TEXT", text + "\n", line=tokens[0].line))])
+                body_blocks.append([("line", Token("TEXT", line + "\n", line=tokens[0].line))
+                                    for line in text.split("\n")])
         return body_blocks
+
+    def _cut_run_on(self, pieces: list, tokens: list, parts: BodyParts) -> list:
+        """A REF or Classified By field with the body run on after it on its line
+        (`REF: STATE 7606 We delivered points in reftel ...`, `Classified By: ... 1.4 (b)
+        and (d) (C) HMG is fully aware ...`): the field, then the body as text."""
+        out = []
+        for kind, text in pieces:
+            pattern = _RUN_ON_BODY.get(kind)
+            cut = pattern.search(text) if pattern is not None and len(text) > 100 else None
+            if cut and len(text[cut.end():].split()) >= 12:
+                out.append((kind, tokens, text[:cut.end()].rstrip()))
+                rest = text[cut.end():]
+                out.append(("line", [Token("TEXT", line + "\n", line=tokens[0].line) for line in rest.split("\n")],
+                            rest))
+                self._warn(parts, "refs" if kind == "ref" else "classified_by", tokens[0].line,
+                           "text run on after the field read as the body")
+            else:
+                out.append((kind, tokens, text))
+        return out
 
     def _subject_after_blank(self, groups: list, parts: BodyParts) -> list:
         """`SUBJECT:` alone, the subject after a blank line: the next text block is the subject."""
@@ -455,13 +477,15 @@ class BodyTransformer(Transformer):
         # "MILAM 0 01/10/2008": a date stamp after the name
         last_line = _NAME_STAMP.sub("", lines[-1])
         name = last_line.rstrip(".").strip(" *\"/")
-        if kind in ("line", "heading") and len(name.split()) <= 4 and _is_name(name):
+        cut_off = last_line.rstrip().endswith(("...", "\u2026"))  # "DANIEL ORTEGA AN...": text cut, no name
+        if kind in ("line", "heading") and len(name.split()) <= 4 and _is_name(name) and not cut_off:
             before = lines[-2] if len(lines) > 1 else None
             upper = bool(_UPPER_NAME.match(name))
-            alone = before is None or _ends_sentence(before) or _NOT_HEADING.search(before) or (
+            alone = before is None or _ends_sentence(before) or _NOT_HEADING.search(before) \
+                or re.match(r"^[\W_]*$", before) or (
                 upper and (re.search(r"[a-z]", before) or re.search(r"X{4,}|\bCOMMENT\s*$|/\s*$|^GP-\d\s*$", before)))
             dotted = last_line.rstrip().endswith(".") and not last_line.rstrip().endswith("..")
-            if alone and _SIGNATURE.match(name) and (upper or not dotted):
+            if alone and _SIGNATURE.match(name) and (upper or not dotted or before is None):
                 parts.signature_line = name
                 last.pop()
                 if not last:
@@ -494,9 +518,10 @@ class BodyTransformer(Transformer):
             if mixed and nxt is not None and nxt[0][0] == "para" and _capital_heading(block):
                 # "ROLLING THE DICE" alone between blank lines, over a numbered paragraph,
                 # in a cable written in mixed case: a heading without dashes
-                builder.set_section(" ".join(str(block[0][1]).split()), block[0][1])
-                self._warn(parts, "body", block[0][1].line,
-                           "an upper-case line alone over a paragraph read as a heading")
+                builder.set_section(_strip_dashes(str(block[0][1])), block[0][1])
+                if str(block[0][1]).rstrip()[-1:] not in ("-", "="):  # no dashes: a guess
+                    self._warn(parts, "body", block[0][1].line,
+                               "an upper-case line alone over a paragraph read as a heading")
                 continue
             builder.block(block)
         for p in parts.paragraphs:
@@ -521,6 +546,7 @@ def _capital_heading(block: list) -> bool:
     if len(block) != 1 or block[0][0] not in ("line", "heading"):
         return False
     text = " ".join(str(block[0][1]).split())
+    text = _strip_dashes(text)
     if not text or len(text) > 100 or len(text.split()) > 12 or text.endswith((".", ",", ";")):
         return False
     if re.search(r"[a-z]", text) or not re.search(r"[A-Z]{2}", text) or _REDACTION.match(text):
@@ -556,7 +582,8 @@ class _Builder:
         # before it opened a list (`3. (U) Participants:` / `U.S.` / `----` / names /
         # `UAE` / `---` / names) the headed lists stay in that paragraph
         self.section = heading
-        self.parts.sections.append(heading)
+        if not self.parts.sections or self.parts.sections[-1] != heading:
+            self.parts.sections.append(heading)  # a heading repeated at a new page counts once
         current = self.current
         if current is not None and (current is self.listing or current.text.rstrip().endswith(":")):
             self.listing = current
@@ -564,22 +591,44 @@ class _Builder:
             self.current = self.listing = None
 
     def block(self, block: list) -> None:
-        lines = [(k, t, str(t).rstrip("\n")) for k, t in block]
-        lines = [x for x in lines if x[2].strip() not in _STRAY or x[0] != "line"]
+        if len(block) == 1:  # most blocks: one paragraph on one line, no dashes
+            kind, token = block[0]
+            raw = str(token).rstrip("\n")
+            if kind in ("para", "sub") and raw.rstrip()[-1:] not in ("-", "="):
+                self.add(kind, token, raw, True)
+                return
+        lines = []
+        for k, t in block:
+            r = str(t).rstrip("\n")
+            if k != "line" or "SIPDIS" not in r or r.strip() not in _STRAY:
+                lines.append((k, t, r))
         if not lines:
             return
         # a block of redaction lines stands for paragraphs the release took out
         if all(k == "line" and _REDACTION.match(r) for k, _, r in lines):
             self.current = None
-        heading = _block_heading(lines)
+        heading = _block_heading(lines) if 2 <= len(lines) <= 4 else None
         if heading is not None:
             self.set_section(heading, lines[0][1])
             return
         n = len(lines)
+        # lines that end in a dash or "=": only around them can a heading stand
+        dashy = [("-" in r or "=" in r) and r.rstrip()[-1:] in ("-", "=") for _, _, r in lines] + [False]
         i = 0
         first = True
         while i < n:
             kind, token, raw = lines[i]
+            if not dashy[i] and not dashy[i + 1]:  # an ordinary line
+                if not first and kind == "line" and self.current is not None:
+                    self.current.text = f"{self.current.text}\n{raw}"  # the paragraph goes on
+                    i += 1
+                    continue
+                if first and kind == "line" and (_REDACTION.match(raw) or _OWN_BLOCK.match(raw)):
+                    self.current = None  # "XXXXXXXXXXXX" for paragraphs taken out; "COMMENT: ..."
+                self.add(kind if kind != "heading" else "line", token, raw, first)
+                first = False
+                i += 1
+                continue
             nxt = lines[i + 1][2] if i + 1 < n else None
             if kind in ("line", "heading") and _DASHES.match(raw):
                 # dash line, heading text, dash line (or the block's end)
@@ -628,7 +677,7 @@ class _Builder:
         section = self.section
         if kind == "para":
             m = _PARA_HEAD.match(raw)
-            if m and not m.group("mark") and self.current is not None and _CONTINUES.search(self.current.text) \
+            if m and not m.group("mark") and self.current is not None and _CONTINUES.search(self.current.text[-40:]) \
                     and (self.parent is None or int(m.group("num")) != (self.parent.number or 0) + 1):
                 # "... the request posed in paragraph" / "" / "3. Koenig": the number goes on
                 # with the sentence; it is no paragraph
@@ -688,6 +737,9 @@ def _block_heading(lines: list) -> Optional[str]:
 # where the body runs on after a reference's number on one line: a mark, or a capitalised
 # word and three lower-case ones
 _REF_PROSE = re.compile(rf"\d\s+(?=(?:{MARK})\s+[A-Z]|[A-Z][a-z]+\s+[a-z]+\s+[a-z]+\s+[a-z]+)")
+# where the body runs on after the reasons of a Classified By: a paragraph's mark and a capital
+_CLASSBY_BODY = re.compile(rf"(?i:reasons?)\b.*?\s(?=(?:{MARK})\s+[A-Z\"'])")
+_RUN_ON_BODY = {"ref": _REF_PROSE, "classified_by": _CLASSBY_BODY}
 _REF_LABELLED = re.compile(r"^\s*REF(?:TEL)?\s+[A-Z]\s*:", re.I)
 _REF_ITEM = re.compile(r"^\s*¶?\s*\(?[A-Za-z][.)]\s")
 
@@ -746,7 +798,7 @@ def _flatten(children: list) -> list:
 
 
 def _blocks(entries: list) -> list[list]:
-    """Group entries between blank lines; a paragraph right under a dash line starts a new block."""
+    """Group entries between blank lines (the blocks the paragraph builder reads)."""
     blocks: list[list] = [[]]
     for kind, token in entries:
         if kind == "gap":
