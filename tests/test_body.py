@@ -382,3 +382,12 @@ def test_real_cable(shared, path, cable_id, check):
     cables = [cableparse.parse_raw(i) for i in cableparse.iter_inputs([str(source)]) if hasattr(i, "body")]
     cable = next(c for c in cables if c.id == cable_id)
     assert check(cable), [(p.number, p.section, p.text[:60]) for p in cable.paragraphs]
+
+
+def test_eo_in_a_sentence_is_no_field():
+    """`... designated under E.O. 13382 (reftel).` in unnumbered text after the REF."""
+    parts = body("REF: 08 STATE 133198\n\n(SBU) On January 26 we informed the MFA that the USG designated\n"
+                 "two entities under E.O. 13382 (reftel).  He said so.\nCIANCHETTE\n")
+    assert parts.eo == "12958: N/A"
+    assert "E.O. 13382 (reftel)" in parts.paragraphs[0].text
+    assert parts.signature_line == "CIANCHETTE"

@@ -127,7 +127,8 @@ class _Stripper:
         while i < n:
             line = lines[i]
             short = len(line) < 90
-            if short and self._is("PAGE_BREAK", line):  # a whole line, short
+            # a whole line, short, ending in the page count: `... 002 OF 004`
+            if short and line.rstrip()[-3:].isdigit() and self._is("PAGE_BREAK", line):
                 blank_before = i > 0 and not lines[i - 1].strip()
                 self._drop_before()
                 after = self._skip_after(i + 1)

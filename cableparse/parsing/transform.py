@@ -256,7 +256,8 @@ def _ends_sentence(line: str) -> bool:
 # "…FOREIGN AFFAIRS.    PORTER" / "…prefers to avoid them. Herbst" / "… 05/20/2009) SCOBEY" /
 # "…********* ERELI" / "… End comment.GODFREY"
 _GLUED_SIGNATURE = re.compile(
-    r"^(?P<text>.*(?:\S\s{3,}|[.!?)\"\u201d*]\s{1,2}|[a-z][.!?]|X{4,}\s{1,2}))"
+    # (a run of X's is tried from its start only, so a line of them stays linear)
+    r"^(?P<text>.*(?:\S\s{3,}|[.!?)\"\u201d*]\s{1,2}|[a-z][.!?]|(?<!X)X{4,}+\s{1,2}))"
     r"(?P<sig>[A-Z][A-Z'-]{2,30}(?: [A-Z][A-Z'-]{2,30})?(?=\.{0,3}\s*$)|[A-Z][a-z]{2,}(?:-?[A-Z][a-z]+)?(?=\.?\s*$))")
 _SENTENCE_END = re.compile(r"""[.:;!?"')\]\u201d]\s*$""")
 _TRAILER = re.compile(
