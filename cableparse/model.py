@@ -111,6 +111,7 @@ class Cable:
     recipients: list[Recipient] = field(default_factory=list)
     offices: list[Office] = field(default_factory=list)
     paragraphs: list[Paragraph] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # dashed headings in order, each time one starts
     signature: Optional[str] = None  # the signer's surname
     signature_line: Optional[str] = None
     # routing

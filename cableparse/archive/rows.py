@@ -17,7 +17,7 @@ from ..model import Cable, RawCable
 from .sections import section_key
 
 # Fields of `Cable` that have tables of their own rather than a column of `cables`.
-_OWN_TABLES = frozenset({"refs", "recipients", "offices", "paragraphs", "problems"})
+_OWN_TABLES = frozenset({"refs", "recipients", "offices", "paragraphs", "sections", "problems"})
 CABLE_FIELDS = [f.name for f in dataclasses.fields(Cable) if f.name not in _OWN_TABLES]
 
 
@@ -119,16 +119,10 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
                 "year": year, "classification": cable.classification,
             })
 
-    sections, last = [], None
     para_positions = positions(cable.paragraphs)
-    for p, position in zip(cable.paragraphs, para_positions):
-        if p.section != last and p.section is not None:
-            sections.append({
-                "cable_id": cid, "position": len(sections) + 1,
-                "heading": p.section, "first_paragraph": position,
-                "section_key": section_key(p.section),
-            })
-        last = p.section
+    sections = [{"cable_id": cid, "position": i, "heading": heading, "first_paragraph": first,
+                 "section_key": section_key(heading)}
+                for i, (heading, first) in enumerate(_headings(cable, para_positions), 1)]
 
     return {
         "cables": [{
@@ -170,6 +164,30 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
         ],
         "ingest_errors": list(errors.values()),
     }
+
+
+def _headings(cable: Cable, para_positions: list[int]) -> list[tuple[str, Optional[int]]]:
+    """(heading, position of its first paragraph) in cable order.
+
+    The parser's own list of headings when it gives one (a heading with no
+    paragraph under it, such as one over a list, has no first paragraph), else
+    the headings where the paragraphs' section changes.
+    """
+    starts, last = [], None
+    for p, position in zip(cable.paragraphs, para_positions):
+        if p.section != last and p.section is not None:
+            starts.append((p.section, position))
+        last = p.section
+    if not cable.sections:
+        return starts
+    out, k = [], 0
+    for heading in cable.sections:
+        if k < len(starts) and starts[k][0] == heading:
+            out.append(starts[k])
+            k += 1
+        else:
+            out.append((heading, None))
+    return out + starts[k:]
 
 
 def input_error_row(err) -> dict:

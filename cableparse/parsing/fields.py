@@ -265,10 +265,15 @@ def mark_value(mark: Optional[str]) -> Optional[str]:
 _SURNAME_NOISE = {"SENDS", "END", "TEXT", "MESSAGE", "BT", "NNNN", "NNN"}
 
 
+_SURNAME_PARTICLES = {"VAN", "VON", "DE", "DEL", "DI", "LA", "LE", "ST"}
+
+
 def surname(signature_line: Optional[str]) -> Optional[str]:
     """`GREENE` -> `GREENE`; `RICE SENDS` -> `RICE`; `John A. Smith` -> `SMITH`."""
     if not signature_line:
         return None
     words = [w.strip(".,;:") for w in signature_line.split()]
     words = [w for w in words if w and w.upper() not in _SURNAME_NOISE and re.search(r"[A-Za-z]{2}", w)]
+    if len(words) >= 2 and words[-2].upper() in _SURNAME_PARTICLES:  # VAN VOORST, DE LA ...
+        return f"{words[-2]} {words[-1]}".upper()
     return words[-1].upper() if words else None

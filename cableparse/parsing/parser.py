@@ -185,6 +185,7 @@ def build_cable(header_text: str, body_text: str, meta: Optional[Metadata] = Non
         recipients=head.recipients,
         offices=head.offices,
         paragraphs=body.paragraphs,
+        sections=body.sections,
         signature=fields.surname(body.signature_line),
         signature_line=body.signature_line,
         precedence=head.precedence,

@@ -145,10 +145,10 @@ _FIELD_KINDS = {"class_line", "caveat", "eo", "tags", "subject", "ref", "classif
 # "...VISIT TO CAIROClassified By: ...", "...E) CAIRO 730 Classified by Ambassador ...";
 # "designated under E.O. 13382 (reftel)" in a sentence is no field: the E.O. field has its colon
 _GLUED = re.compile(
-    r"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{4}\s*:|TAGS:|SUBJECT:|Subject:|REFS?:|REFTELS?:|CLASSIFIED BY:)"
+    r"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{4}\s*:|(?:TAGS|TAGES|TABS|TGS|TAS|AGS):|SUBJECT:|Subject:|REFS?:|REFTELS?:|CLASSIFIED BY:)"
     r"|Classified By:|(?<=\s)Classified by (?=[A-Z]))")
 _GLUED_KIND = [
-    (re.compile(r"^E\.\s?O\."), "eo"), (re.compile(r"^TAGS"), "tags"), (re.compile(r"^SUBJECT", re.I), "subject"),
+    (re.compile(r"^E\.\s?O\."), "eo"), (re.compile(r"^(?:TAGS|TAGES|TABS|TGS|TAS|AGS)\b"), "tags"), (re.compile(r"^SUBJECT", re.I), "subject"),
     (re.compile(r"^REF"), "ref"), (re.compile(r"^CLASSIFIED BY", re.I), "classified_by"),
 ]
 
@@ -433,8 +433,10 @@ class BodyTransformer(Transformer):
         elif kind == "eo":
             parts.eo, parts.declassify_on = fields.parse_eo(text)
         elif kind == "tags":
-            parts.tags += [t for t in fields.parse_tags(text) if t not in parts.tags]
-            parts.persons += [p for p in fields.parse_person_tags(text) if p not in parts.persons]
+            tags, persons, warnings = fields.read_tags(text)
+            parts.tags += [t for t in tags if t not in parts.tags]
+            parts.persons += [p for p in persons if p not in parts.persons]
+            parts.problems += warnings
         elif kind == "subject":
             if parts.subject is None:
                 parts.subject = fields.parse_subject(text) or None
