@@ -210,3 +210,31 @@ def test_paragraph_numbers_of_1000_and_more_are_text(numbers):
     cable = cableparse.parse(body, id="09X1")
     assert [p.number for p in cable.paragraphs] == [998, 999]
     assert cable.paragraphs[-1].text == "Text of 999.\n\n1000. Text of 1000.\n\n1001. Text of 1001."
+
+
+def test_serve_immutable_during_an_ingest_serves_normally(shared, tmp_path):
+    """An immutable server cannot see an ingest's changes (pages answered 500 "malformed")."""
+    import httpx
+
+    from .live import free_port, stop
+
+    db_path = str(tmp_path / "a.db")
+    assert CliRunner().invoke(cli, ["ingest", str(SEED), "--db", db_path, "-q"]).exit_code == 0
+    port = free_port()
+    with ingesting(db_path):  # this test stands for the running ingest
+        proc = subprocess.Popen([sys.executable, "-m", "cableparse", "serve", "--db", db_path, "--immutable",
+                                 "--port", str(port)], stderr=subprocess.PIPE, text=True)
+        try:
+            line = proc.stderr.readline()
+            assert line.startswith(f"an ingest is writing {db_path}: serving it normally, not --immutable")
+            for _ in range(100):
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/-/databases.json", timeout=5).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            databases = httpx.get(f"http://127.0.0.1:{port}/-/databases.json", timeout=5).json()
+            assert {d["name"]: d["is_mutable"] for d in databases}["a"] is True
+        finally:
+            stop(proc)
+    assert not os.path.exists(db_path + ".immutable-pid")
