@@ -36,11 +36,16 @@ def corpus_archive(shared, tmp_path_factory):
 SLOW_MODULES = {
     "test_browser", "test_browser_map", "test_load", "test_crash_safety", "test_read_while_write",
     "test_bench", "test_fuzz", "test_parallel", "test_ingest_corpus", "test_site", "test_site_links",
-    "test_posts", "test_fidelity",
+    "test_posts", "test_fidelity", "test_search_language", "test_fairness", "test_old_layouts",
+}
+# single tests of quick modules that read the whole corpus, make 100 MB or wait on purpose
+SLOW_TESTS = {
+    "test_reingesting_the_corpus_keeps_the_version_count", "test_a_100_mb_line",
+    "test_corpus_pages_agree_with_the_archive", "test_a_second_ingest_waits_for_the_first",
 }
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES or item.originalname in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
