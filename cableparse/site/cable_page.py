@@ -13,6 +13,8 @@ from datasette.utils import tilde_encode
 
 from ..archive.tagdict import describe
 from ..archive.versions import diff_json
+from . import cable_api
+from .cable_api import _rows
 from .render import anchors, paragraph_label
 
 HEADER_FIELDS = [  # (column, label) in the order a cable's header reads
@@ -23,10 +25,6 @@ HEADER_FIELDS = [  # (column, label) in the order a cable's header reads
     ("declassify_on", "Declassify on"), ("signature", "Signed"),
     ("source", "Source"), ("format", "Source format"),
 ]
-
-
-async def _rows(datasette, database, sql, params):
-    return [dict(r) for r in (await datasette.execute(database, sql, params)).rows]
 
 
 async def _versions(datasette, database: str, cable_id: str, args) -> dict | None:
@@ -78,13 +76,7 @@ async def cable_context(datasette, database: str, cable_id: str, args=None) -> d
         if r["archived"]:
             r["url"] = datasette.urls.row(database, "cables", tilde_encode(r["target_id"]))
     # The citations view's other direction; a cable citing this one twice is listed once.
-    cited_by = await _rows(
-        datasette, database,
-        "select c.id, c.created, c.origin, c.subject, group_concat(distinct v.label) as labels "
-        "from citations v join cables c on c.id = v.cable_id where v.cited_id = ? "
-        "group by c.id order by c.created, c.id", [cable_id])
-    for c in cited_by:
-        c["url"] = datasette.urls.row(database, "cables", tilde_encode(c["id"]))
+    cited_by = await cable_api.cited_by(datasette, database, cable_id)
     recipients = await _rows(
         datasette, database,
         "select role, station, routing_indicator, precedence from recipients "
