@@ -259,6 +259,24 @@ def test_page_break_glued_in_a_line():
     assert "U.S." in cleaned
 
 
+def test_page_break_with_a_garbled_eight_digit_serial_glued_in_a_line():
+    """09SECTION02OF03QRIPOLI583: an export garbled the id and the break's serial alike."""
+    text = PREAMBLE + "1. (C) Wait times that range from a\n\nTRIPOLI 07200583 002 OF 003 few days to weeks.\n"
+    cleaned, _ = strip_furniture(text, "09SECTION02OF03QRIPOLI583")
+    assert "07200583" not in cleaned and "002 OF 003" not in cleaned
+    assert "few days to weeks." in cleaned
+
+
+def test_classified_by_label_cut_by_a_page_break_is_read():
+    """09TRIPOLI939: `SUBJECT: ... TRIPOLI 00000939 001.2 OF 003 CLASSIFIED ` / `` / `BY: ...`."""
+    c = cableparse.parse(PREAMBLE.replace(
+        "SUBJECT: A MADE-UP CABLE\n",
+        "SUBJECT: DEADLY DRIVING HABITS TRIPOLI 00000939 001.2 OF 003 CLASSIFIED \n\n"
+        "BY: Gene A. Cretz, Ambassador. REASON: 1.4 (b), (d)\n") + "1. (C) Text.\n", id="09TRIPOLI939")
+    assert c.subject == "DEADLY DRIVING HABITS"
+    assert c.classified_by == "Gene A. Cretz, Ambassador. REASON: 1.4 (b), (d)"
+
+
 def test_dash_lines_of_csv_rows_are_blank():
     cleaned, _ = strip_furniture(PREAMBLE + "1.  (C) HE MENTIONED:\n-\n(A) THE MOST RECENT;\n-\n2.  (C) NEXT.\n")
     parts = _run(cleaned + "\n", "body", BodyTransformer)
@@ -363,6 +381,13 @@ REAL = [
      lambda c: (c.classified_by or "").startswith("Ambassador W.R. Pearson")),
     ("full-pages/10KYIV168.html", "10KYIV168",
      lambda c: not any("00000168" in p.text for p in c.paragraphs)),
+    ("pages/09TRIPOLI939.html", "09TRIPOLI939",
+     lambda c: c.classified_by == "Gene A. Cretz, Ambassador, U.S. Embassy Tripoli, Department of State. "
+     "REASON: 1.4 (b), (d)" and c.subject == "DEADLY DRIVING HABITS: ACCIDENTS THIRD CAUSE OF DEATH IN LIBYA"),
+    ("pages/09SECTION02OF03QRIPOLI583.html", "09SECTION02OF03QRIPOLI583",
+     lambda c: [p.number for p in c.paragraphs][:5] == [None, 6, 7, 8, 9]
+     and "\nfew days to several weeks due to Security" in c.paragraphs[0].text
+     and not any("07200583" in p.text or "002 OF 003" in p.text for p in c.paragraphs)),
     ("pages/08TRIPOLI430.html", "08TRIPOLI430",
      lambda c: len(c.paragraphs) > 3 and c.classified_by.endswith("1.4 (b), (d)")),
 ]

@@ -20,9 +20,14 @@ from .transform import CLASS_WORDS, MARK_LEVELS
 _SENTENCE_END = re.compile(r"""[.:;!?"')\]]\s*$""")
 _PAGE_NUMBERS = re.compile(r"PAGE\s+(\d+)\s+.*?\d+(?:\s+(\d{2})\s+OF\s+\d{2})?")
 _GLUED_CLASSIFICATION = re.compile(rf"(?<=\S)\s+(?:{CLASS_WORDS})\s*$")
+# "... IN LIBYA CLASSIFIED " / "" / "BY: Gene A. Cretz": a page break taken out of the
+# SUBJECT line had cut the Classified By label in two
+_LABEL_HEAD = re.compile(r"(?i:\bclassified)[ \t]*$")
+_LABEL_TAIL = re.compile(r"^[ \t]*(?i:by)[ \t]*:")
+_MAX_LABEL_GAP = 3  # blank lines between the two halves
 _MAX_REPEATED_PREAMBLE = 30  # lines a section's repeated header may take
 _OTHER_PAGE_MARK = re.compile(
-    r"(?<![^\sX])[A-Z]{3,}(?: [A-Z]{3,})?[ \t]+0{3,}\d{1,5}[ \t]+\d{3}(?:[. ]\d{1,2})?[ \t]+OF[ \t]+\d{3}(?=\s|$)")
+    r"(?<![^\sX])[A-Z]{3,}(?: [A-Z]{3,})?[ \t]+(?:0{3,}\d{1,5}|\d{8})[ \t]+\d{3}(?:[. ]\d{1,2})?[ \t]+OF[ \t]+\d{3}(?=\s|$)")
 
 
 @functools.lru_cache(maxsize=None)
@@ -63,7 +68,7 @@ class _Stripper:
     def _unglue(self, line: str) -> str:
         # The generic mark first: compiling the cable's own pattern costs more than
         # parsing most cables, and most cables have no mark glued inside a line.
-        if "000" not in line or not (" OF " in line or " of " in line) \
+        if not (" OF " in line or ("000" in line and " of " in line)) \
                 or not self.p["INLINE_PAGE_BREAK"].search(line):
             return line
         if not self.inline_built:
@@ -73,6 +78,17 @@ class _Stripper:
         # another cable's page break, quoted whole (`... U.S. BEIJING 00002305 003 OF 003 ...`):
         # an upper-case station before the zero-padded serial
         return _OTHER_PAGE_MARK.sub(" ", line)
+
+    def _join_label(self, line: str, i: int) -> tuple[str, int]:
+        """`CLASSIFIED` ending a line and `BY:` starting the next non-blank one: one label
+        again, on one line (the field split then reads it); `i` moves to the joined line."""
+        for j in range(i + 1, min(i + 2 + _MAX_LABEL_GAP, len(self.lines))):
+            nxt = self.lines[j]
+            if _LABEL_TAIL.match(nxt):
+                return line.rstrip() + " " + nxt.lstrip(), j
+            if nxt.strip():
+                break
+        return line, i
 
     def _is(self, name: str, line: str) -> bool:
         return bool(self.p[name].match(line + "\n"))
@@ -139,6 +155,8 @@ class _Stripper:
             m = self.p["PAGE_HEADER"].match(line)
             if not m:
                 line = self._unglue(line)
+                if line.endswith(("D", "d", " ")) and _LABEL_HEAD.search(line):
+                    line, i = self._join_label(line, i)
                 if not short and (". (" in line or ".(" in line):
                     for piece in split_run_on(line):  # several paragraphs on one line
                         self.kept.append(piece)
@@ -223,7 +241,8 @@ def page_mark_pattern(cable_id: str | None = None, station: str | None = None,
     m = re.fullmatch(r"\d{2}([A-Z]+?)(\d+)", cable_id or "")
     if m:
         head = r"\s?".join(m.group(1)[:6]) + r"[A-Z ]{0,8}?"
-        tail = tail.replace(r"0{3,}\d{1,7}", rf"0{{3,}}{int(m.group(2))}", 1)
+        serial = str(int(m.group(2)))
+        tail = tail.replace(r"(?:0{3,}\d{1,7}|\d{8})", rf"(?:0{{3,}}{serial}|\d{{{max(0, 8 - len(serial))}}}{serial})", 1)
     elif station:
         head = r"\s+".join(map(re.escape, station[:10].split())) + r"[A-Z]*"
     else:
