@@ -25,6 +25,13 @@ _GLUED_CLASSIFICATION = re.compile(rf"(?<=\S)\s+(?:{CLASS_WORDS})\s*$")
 _LABEL_HEAD = re.compile(r"(?i:\bclassified)[ \t]*$")
 _LABEL_TAIL = re.compile(r"^[ \t]*(?i:by)[ \t]*:")
 _MAX_LABEL_GAP = 3  # blank lines between the two halves
+# What may make a line furniture, or a line the loop changes: a page count (`002 OF 004`,
+# `01 OF 03`), a page header, a paragraph run on after a full stop (`. (C)`), a `-` for
+# a blank line, the first half of a cut label. Each pattern starts with a literal, which
+# the `re` engine finds fast; one alternation of them all searched eight times slower.
+_PAGE_COUNTS = [re.compile(p) for p in (r"OF[ \t]+\d{3}", r"of[ \t]+\d{3}", r"Of[ \t]+\d{3}")]
+_CANDIDATES = [re.compile(p, re.M) for p in (
+    r"PAGE[ \t]+\d", r"\.\(", r"\. \(", r"-[ \t]*$", r"LASSIFIED[ \t]*$", r"lassified[ \t]*$")]
 _MAX_REPEATED_PREAMBLE = 30  # lines a section's repeated header may take
 _OTHER_PAGE_MARK = re.compile(
     r"(?<![^\sX])[A-Z]{3,}(?: [A-Z]{3,})?[ \t]+(?:0{3,}\d{1,5}|\d{8})[ \t]+\d{3}(?:[. ]\d{1,2})?[ \t]+OF[ \t]+\d{3}(?=\s|$)")
@@ -47,6 +54,7 @@ class _Stripper:
     def __init__(self, text: str, cable_id: str | None = None):
         self.cable_id = cable_id
         self.p, self.starts = _patterns()
+        self.text = text
         self.lines = text.split("\n")
         self.kept: list[str] = []
         self.where: list[int] = []
@@ -63,18 +71,17 @@ class _Stripper:
                 if self.p["CLASS_LINE"].match(line + "\n"):
                     station = parse_class_line(line).get("station")
                     break
-        return page_mark_pattern(cable_id=self.cable_id, station=station)
+        return own_page_marks(cable_id=self.cable_id, station=station)
 
-    def _unglue(self, line: str) -> str:
-        # The generic mark first: compiling the cable's own pattern costs more than
-        # parsing most cables, and most cables have no mark glued inside a line.
-        if not (" OF " in line or ("000" in line and " of " in line)) \
-                or not self.p["INLINE_PAGE_BREAK"].search(line):
+    def _unglue(self, line: str, i: int) -> str:
+        # The generic mark first, only on lines with a page count: most cables have no
+        # mark glued inside a line.
+        if i not in self.counted or not self.p["INLINE_PAGE_BREAK"].search(line):
             return line
         if not self.inline_built:
             self.inline, self.inline_built = self._inline_pattern(), True
         if self.inline is not None:
-            line = self.inline.sub(" ", line)
+            line = self.inline(line)
         # another cable's page break, quoted whole (`... U.S. BEIJING 00002305 003 OF 003 ...`):
         # an upper-case station before the zero-padded serial
         return _OTHER_PAGE_MARK.sub(" ", line)
@@ -136,11 +143,43 @@ class _Stripper:
                 return None
         return None
 
+    def _candidates(self) -> list[int]:
+        """The lines (0-based) the loop below must look at; the others are kept as they are.
+
+        One search over the whole text instead of a few tests on every line: most
+        lines of most cables are no furniture.
+        """
+        text = self.text
+        counts = [m.start() for pattern in _PAGE_COUNTS for m in pattern.finditer(text)]
+        self.counted = set(self._lines_at(sorted(counts)))  # the lines a page break may be in
+        others = [m.start() for pattern in _CANDIDATES for m in pattern.finditer(text)]
+        return self._lines_at(sorted(counts + others))
+
+    def _lines_at(self, starts: list[int]) -> list[int]:
+        """The lines (0-based, in order, each once) of sorted offsets into the text."""
+        text = self.text
+        found, line, pos = [], 0, 0
+        for start in starts:
+            line += text.count("\n", pos, start)
+            pos = start
+            if not found or found[-1] != line:
+                found.append(line)
+        return found
+
     def run(self) -> tuple[str, list[int]]:
         lines, n = self.lines, len(self.lines)
+        marks, k = self._candidates(), 0
         i = 0
         repeat = False
         while i < n:
+            while k < len(marks) and marks[k] < i:
+                k += 1
+            upto = marks[k] if k < len(marks) else n
+            if upto > i:  # no furniture before line `upto`
+                self.kept.extend(lines[i:upto])
+                self.where.extend(range(i + 1, upto + 1))
+                i = upto
+                continue
             line = lines[i]
             short = len(line) < 90
             # a whole line, short, ending in the page count: `... 002 OF 004`
@@ -154,7 +193,7 @@ class _Stripper:
                 continue
             m = self.p["PAGE_HEADER"].match(line)
             if not m:
-                line = self._unglue(line)
+                line = self._unglue(line, i)
                 if line.endswith(("D", "d", " ")) and _LABEL_HEAD.search(line):
                     line, i = self._join_label(line, i)
                 if not short and (". (" in line or ".(" in line):
@@ -226,27 +265,71 @@ def split_run_on(line: str) -> list[str]:
     return [p for p in pieces if p.strip()] or [line]
 
 
-def page_mark_pattern(cable_id: str | None = None, station: str | None = None,
-                      across_lines: bool = False) -> re.Pattern | None:
-    """A 2000s page break (`LONDON 00002357  002.3 OF 002`) anywhere in a text, for one cable.
+_ANY_SERIAL = r"(?:0{3,}\d{1,7}|\d{8})"  # as INLINE_PAGE_BREAK writes it
+
+
+def _mark_head(cable_id: str | None, station: str | None) -> tuple[str, int | None] | None:
+    """The station part of a cable's own page break, and its serial when the id gives one.
 
     The break cuts the station to ten characters, spaces included (`USUN NEW Y`,
-    `BUENOS AIR`), so the id's station letters are matched with optional spaces
-    and its serial pinned; with only the classification line's station, its first
-    ten characters. `across_lines` lets the break's parts stand on several lines,
-    as re-wrapped text has them. None when neither is known.
+    `BUENOS AIR`), so the id's station letters are matched with optional spaces;
+    with only the classification line's station, its first ten characters.
     """
-    patterns, _ = _patterns()
-    tail = patterns["INLINE_PAGE_BREAK"].pattern
     m = re.fullmatch(r"\d{2}([A-Z]+?)(\d+)", cable_id or "")
     if m:
-        head = r"\s?".join(m.group(1)[:6]) + r"[A-Z ]{0,8}?"
-        serial = str(int(m.group(2)))
-        tail = tail.replace(r"(?:0{3,}\d{1,7}|\d{8})", rf"(?:0{{3,}}{serial}|\d{{{max(0, 8 - len(serial))}}}{serial})", 1)
-    elif station:
-        head = r"\s+".join(map(re.escape, station[:10].split())) + r"[A-Z]*"
-    else:
+        return r"\s?".join(m.group(1)[:6]) + r"[A-Z ]{0,8}?", int(m.group(2))
+    if station:
+        return r"\s+".join(map(re.escape, station[:10].split())) + r"[A-Z]*", None
+    return None
+
+
+def _serial_fits(digits: str, serial: int) -> bool:
+    """`00000583` or a garbled `07200583` for serial 583 (what the pinned pattern allows)."""
+    return (digits.startswith("000") and int(digits) == serial) or (
+        len(digits) == 8 and digits.endswith(str(serial)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _station_mark(head: str) -> re.Pattern:
+    """A station's page break with any serial, captured: compiled once per station,
+    where a pattern with the serial pinned was compiled for every cable (a regex
+    compile costs more than parsing most cables)."""
+    patterns, _ = _patterns()
+    tail = patterns["INLINE_PAGE_BREAK"].pattern.replace(_ANY_SERIAL, f"(?P<serial>{_ANY_SERIAL})", 1)
+    return re.compile(r"(?<![^\sX])(?i:" + head + ")" + tail)
+
+
+def own_page_marks(cable_id: str | None = None, station: str | None = None):
+    """A function taking this cable's own page breaks out of a line, or None when
+    neither the id nor the station is known."""
+    found = _mark_head(cable_id, station)
+    if found is None:
         return None
+    head, serial = found
+    pattern = _station_mark(head)
+    if serial is None:
+        return lambda line: pattern.sub(" ", line)
+
+    def own(m: re.Match) -> str:
+        return " " if _serial_fits(m.group("serial"), serial) else m.group(0)
+    return lambda line: pattern.sub(own, line)
+
+
+def page_mark_pattern(cable_id: str | None = None, station: str | None = None,
+                      across_lines: bool = False) -> re.Pattern | None:
+    """A 2000s page break (`LONDON 00002357  002.3 OF 002`) anywhere in a text, for one
+    cable, its serial pinned (see `_mark_head`). `across_lines` lets the break's parts
+    stand on several lines, as re-wrapped text has them. None when neither is known.
+    """
+    found = _mark_head(cable_id, station)
+    if found is None:
+        return None
+    head, serial = found
+    patterns, _ = _patterns()
+    tail = patterns["INLINE_PAGE_BREAK"].pattern
+    if serial is not None:
+        digits = str(serial)
+        tail = tail.replace(_ANY_SERIAL, rf"(?:0{{3,}}{digits}|\d{{{max(0, 8 - len(digits))}}}{digits})", 1)
     pattern = r"(?<![^\sX])(?i:" + head + ")" + tail
     if across_lines:
         pattern = pattern.replace(r"[ \t]+", r"\s+").replace(r"\s?", r"\s*")
