@@ -102,10 +102,15 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
         row = error_row(cable.source, 0, 0, note, "", cable.format, cable_id=cid, part="input",
                         severity="warning")
         errors.setdefault(row["id"], row)
+    split: dict[str, list[str]] = {}  # the header's and body's lines, split once for all problems
     for p in cable.problems:
         text = cable.header if p.part == "header" else cable.body
+        key = "header" if p.part == "header" else "body"
+        if key not in split:
+            split[key] = (text or "").splitlines()
+        lines = split[key]
         row = error_row(
-            cable.source, p.line, p.column, p.message, _line_of(text, p.line),
+            cable.source, p.line, p.column, p.message, lines[p.line - 1] if 1 <= (p.line or 0) <= len(lines) else "",
             cable.format, cable_id=cid, part=p.part, severity=p.severity,
         )
         errors.setdefault(row["id"], row)

@@ -181,12 +181,18 @@ _ADDRESS = re.compile(
 
 def parse_address(line: str, role: str, position: int) -> Recipient:
     """`RUEHC/SECSTATE WASHDC PRIORITY 7620` -> RI, station, precedence, serial."""
+    station, ri, precedence, serial = _address_parts(line)
+    return Recipient(role=role, station=station, routing_indicator=ri,
+                     precedence=precedence, serial=serial, position=position)
+
+
+@functools.lru_cache(maxsize=8192)  # addressee lines repeat across cables
+def _address_parts(line: str) -> tuple:
     m = _ADDRESS.match(line)
     assert m  # the pattern accepts any line
     station = " ".join(m.group("station").split())
-    serial = re.sub(r"\s+", "", m.group("serial")) if m.group("serial") else None  # "9759-9760": a range
-    return Recipient(role=role, station=station, routing_indicator=m.group("ri"),
-                     precedence=m.group("prec"), serial=serial, position=position)
+    serial = "".join(m.group("serial").split()) if m.group("serial") else None  # "9759-9760": a range
+    return station, m.group("ri"), m.group("prec"), serial
 
 
 _POST_KINDS = {"AMEMBASSY": "Embassy", "AMCONSUL": "Consulate", "USMISSION": "Mission",
@@ -211,6 +217,7 @@ def _post_names() -> dict[str, str]:
     return {row["station"]: row["origin"] for row in csv.DictReader(io.StringIO(text))}
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a value that repeats across cables
 def origin_from_station(station: Optional[str]) -> Optional[str]:
     """The FM line's station as the archive names the post: `AMCONSUL CASABLANCA` -> `Consulate Casablanca`."""
     if not station:
@@ -231,6 +238,7 @@ def origin_from_station(station: Optional[str]) -> Optional[str]:
     return f"{_POST_KINDS[kind]} {_place(place)}"
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a value that repeats across cables
 def station_code(station: Optional[str]) -> Optional[str]:
     """The station as it stands in a reference id: `NEW DELHI` -> `NEWDELHI`."""
     if not station:
@@ -253,6 +261,7 @@ def archive_classification(level: Optional[str], noforn: bool, sensitive: bool) 
     return level
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a value that repeats across cables
 def mark_value(mark: Optional[str]) -> Optional[str]:
     """`(S//NF)` -> `S//NF`; `(C )` -> `C`; `C)` -> `C`."""
     if not mark:

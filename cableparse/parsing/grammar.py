@@ -27,9 +27,11 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from importlib import resources
 
 from lark import Lark, Token, Tree
+from lark.parsers.lalr_analysis import Reduce
 
 from . import transform
 from .transform import BodyTransformer, HeaderTransformer
@@ -55,6 +57,48 @@ def _plugins() -> dict:
     except Exception:  # noqa: BLE001 - a missing or broken build: plain Lark
         return {}
     return {"_plugins": lark_cython.plugins}
+
+
+class _Origin:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class _Reduction:
+    """What the LALR loop reads of a rule when it reduces (`len(rule.expansion)`,
+    `rule.origin.name`, `callbacks[rule]`), in an object hashed by identity in C."""
+    __slots__ = ("expansion", "origin", "rule")
+
+    def __init__(self, rule):
+        self.expansion, self.origin, self.rule = rule.expansion, _Origin(sys.intern(str(rule.origin.name))), rule
+
+
+def _plain_parse_table(lark: Lark) -> Lark:
+    """Key the parse table by plain strings and its reductions by `_Reduction`s.
+
+    Lark keys the table by the `Token`s and `Rule`s it read the grammar into, whose
+    `__eq__` and `__hash__` are Python functions: the loop called three of them on every
+    reduction, a twentieth of the parse. The table is changed in place; the probe in
+    `_choose` / `transforming_parser` then checks the result against plain Lark.
+    """
+    lalr = lark.parser.parser
+    table, callbacks = lalr._parse_table, lalr.parser_conf.callbacks
+    reductions: dict = {}
+    for actions in table.states.values():
+        plain = {}
+        for key, (action, arg) in actions.items():
+            if action is Reduce:
+                if arg not in reductions:
+                    reductions[arg] = _Reduction(arg)
+                arg = reductions[arg]
+            plain[sys.intern(str(key))] = (action, arg)
+        actions.clear()
+        actions.update(plain)
+    for rule, reduction in reductions.items():
+        callbacks[reduction] = callbacks[rule]
+    return lark
 
 
 def _as_lark_token(token) -> Token:
@@ -188,7 +232,7 @@ def cable_parser():
     plugins = _plugins()
     if plugins:
         try:
-            fast = Lark(grammar, **plugins, **_CABLE_OPTIONS)
+            fast = _plain_parse_table(Lark(grammar, **plugins, **_CABLE_OPTIONS))
             chosen = _choose(reference, fast)
         except Exception:  # noqa: BLE001 - a lark/lark-cython mismatch: use plain Lark
             chosen = None
@@ -219,7 +263,7 @@ def transforming_parser(transformer_class) -> Lark:
     plugins = _plugins()
     if plugins and _native_tokens_ok():
         try:
-            fast = Lark(grammar, transformer=transformer_class(), **plugins, **_CABLE_OPTIONS)
+            fast = _plain_parse_table(Lark(grammar, transformer=transformer_class(), **plugins, **_CABLE_OPTIONS))
             if _inline_probe(fast) == _inline_probe(reference):
                 return fast
         except Exception:  # noqa: BLE001 - not compatible: plain Lark

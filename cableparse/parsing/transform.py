@@ -63,25 +63,33 @@ _OFFICE = re.compile(r"(?<![A-Z0-9/])([A-Z][A-Z0-9/]{0,7})-(\d{2})\b")
 _DRAFTING = re.compile(r"^\s*(DRAFTED|APPROVED|CLEARED)\s+BY\s*:?\s*(.*?)\s*$")
 
 
+def _gather(children: list) -> list:
+    """`rule: rule? ITEM`, a repetition as a left-recursive rule: the items so far, this one appended."""
+    if len(children) == 1:
+        return [children[0]]
+    children[0].append(children[1])
+    return children[0]
+
+
 class HeaderTransformer(Transformer):
     """header tree -> HeaderParts."""
 
-    def address(self, children):
-        return children[0]
+    hlines = staticmethod(_gather)
+    addresses = staticmethod(_gather)
 
     def fm_line(self, children):
         return ("fm", children[0])
 
     def to_block(self, children):
-        return ("to", children)
+        return ("to", children[:1] + (children[1] if len(children) > 1 else []))
 
     def info_block(self, children):
-        return ("info", children)
+        return ("info", children[:1] + (children[1] if len(children) > 1 else []))
 
     def header(self, children) -> HeaderParts:
         parts = HeaderParts()
         office_role = "info"
-        for child in children:
+        for child in (children[0] if children else []):
             if getattr(child, "type", None) in ("ACTION_LINE", "OFFICE_INFO_LINE", "OFFICE_LINE"):
                 if child.type != "OFFICE_LINE":
                     office_role = "info" if child.type == "OFFICE_INFO_LINE" else "action"
@@ -290,7 +298,9 @@ class BodyTransformer(Transformer):
     # as (kind, [tokens])
     def _field_rule(kind):  # noqa: N805 - a small factory for the methods below
         def method(self, children):
-            return (kind, children)
+            if len(children) == 1:
+                return (kind, children if kind != "line" else children[0])
+            return (kind, [children[0]] + children[1])  # the field's line, its continuation lines
         return method
 
     class_line = _field_rule("class_line")
@@ -313,7 +323,6 @@ class BodyTransformer(Transformer):
     marked_para = _item("para")
     sub = _item("sub")
     strong_sub = _item("sub")
-    line = _item("line")
     plain_text = _item("line")
     del _item
 
@@ -329,12 +338,43 @@ class BodyTransformer(Transformer):
     def gap(self, children):
         return ("gap", None)
 
+    texts = staticmethod(_gather)
+    plain_lines = staticmethod(_gather)
+
+    def pitems(self, children):
+        """The preamble's items in order; a bare token is a blank line (lark-cython's
+        tokens are not `Token`s), which the fields do not need."""
+        items = children[0] if len(children) == 2 else []
+        if isinstance(children[-1], tuple):
+            items.append(children[-1])
+        return items
+
+    def lines(self, children):
+        """The lines after a block's first item, as (kind, token) entries in order."""
+        if len(children) == 1:
+            entries, item = [], children[0]
+        else:
+            entries, item = children
+        if isinstance(item, tuple):
+            entries.append(item)
+        elif isinstance(item, list):
+            entries.extend(item)
+        else:  # a TEXT line
+            entries.append(("line", item))
+        return entries
+
+    def blocks(self, children):
+        """The blocks after the first, each after its gap, as one list of entries."""
+        entries = children[0] if len(children) == 3 else []
+        entries.append(children[-2])
+        entries.extend(children[-1])
+        return entries
+
     def block(self, children):
         return _flatten(children)
 
     def preamble(self, children):
-        # a bare token here is a blank line (lark-cython's tokens are not `Token`s)
-        return [c for c in children if isinstance(c, tuple)]
+        return children[0] if children else []
 
     def paragraphs(self, children):
         return ("paragraphs", _flatten(children))
@@ -623,8 +663,11 @@ class _Builder:
             kind, token, raw = lines[i]
             if not dashy[i] and not dashy[i + 1]:  # an ordinary line
                 if not first and kind == "line" and self.current is not None:
-                    self.current.text = f"{self.current.text}\n{raw}"  # the paragraph goes on
-                    i += 1
+                    j = i + 1  # the paragraph goes on, over this line and the ordinary ones after it
+                    while j < n and lines[j][0] == "line" and not dashy[j] and not dashy[j + 1]:
+                        j += 1
+                    self.current.text = "\n".join([self.current.text] + [r for _, _, r in lines[i:j]])
+                    i = j
                     continue
                 if first and kind == "line" and (_REDACTION.match(raw) or _OWN_BLOCK.match(raw)):
                     self.current = None  # "XXXXXXXXXXXX" for paragraphs taken out; "COMMENT: ..."
