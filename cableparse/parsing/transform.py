@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from lark import Token, Transformer
+from lark import Token
+from lark.visitors import Transformer_NonRecursive
 
 from ..model import Office, Paragraph, ParseProblem, Recipient
 from . import fields
@@ -63,6 +64,9 @@ _OFFICE = re.compile(r"(?<![A-Z0-9/])([A-Z][A-Z0-9/]{0,7})-(\d{2})\b")
 _DRAFTING = re.compile(r"^\s*(DRAFTED|APPROVED|CLEARED)\s+BY\s*:?\s*(.*?)\s*$")
 
 
+# Repetitions are left-recursive rules (`lines: lines? item`): one reduction per line
+# inside the parse, but a tree as deep as the body is long when a tree is built
+# (`cable_parser()`), so the Transformers walk trees without recursion.
 def _gather(children: list) -> list:
     """`rule: rule? ITEM`, a repetition as a left-recursive rule: the items so far, this one appended."""
     if len(children) == 1:
@@ -71,7 +75,7 @@ def _gather(children: list) -> list:
     return children[0]
 
 
-class HeaderTransformer(Transformer):
+class HeaderTransformer(Transformer_NonRecursive):
     """header tree -> HeaderParts."""
 
     hlines = staticmethod(_gather)
@@ -287,7 +291,7 @@ def _is_name(text: str) -> bool:
 
 
 # ------------------------------------------------------------ transformer
-class BodyTransformer(Transformer):
+class BodyTransformer(Transformer_NonRecursive):
     """body tree -> BodyParts. `line_of` maps a parsed line to the user's line."""
 
     def __init__(self, line_of: Callable[[int], int] = lambda n: n):
@@ -336,7 +340,7 @@ class BodyTransformer(Transformer):
         return [("heading", children[0])] + children[1:]
 
     def gap(self, children):
-        return ("gap", None)
+        return None  # the grammar has already cut the body into blocks at its gaps
 
     texts = staticmethod(_gather)
     plain_lines = staticmethod(_gather)
@@ -364,11 +368,10 @@ class BodyTransformer(Transformer):
         return entries
 
     def blocks(self, children):
-        """The blocks after the first, each after its gap, as one list of entries."""
-        entries = children[0] if len(children) == 3 else []
-        entries.append(children[-2])
-        entries.extend(children[-1])
-        return entries
+        """The blocks after the first, in order (each came after its gap)."""
+        blocks = children[0] if len(children) == 3 else []
+        blocks.append(children[-1])
+        return blocks
 
     def block(self, children):
         return _flatten(children)
@@ -377,14 +380,20 @@ class BodyTransformer(Transformer):
         return children[0] if children else []
 
     def paragraphs(self, children):
-        return ("paragraphs", _flatten(children))
+        """The body's blocks: the first item with the lines after it, then the others."""
+        first, rest = [], []
+        for child in children:
+            if isinstance(child, list) and child and isinstance(child[0], list):
+                rest = child  # `blocks`
+            elif child is not None:  # the first item, the lines after it
+                first.extend(child if isinstance(child, list) else [child])
+        return ("paragraphs", [first] + rest)
 
     def body(self, children) -> BodyParts:
         parts = BodyParts()
         preamble = children[0]
-        entries = children[1][1] if len(children) > 1 else []
         body_blocks = self._preamble(preamble, parts)
-        body_blocks += _blocks(entries)
+        body_blocks += children[1][1] if len(children) > 1 else []
         self._signature(body_blocks, parts)
         self._paragraphs(body_blocks, parts)
         self._classified_by_paragraph(parts)
@@ -841,15 +850,3 @@ def _flatten(children: list) -> list:
     for child in children:
         flat.extend(child if isinstance(child, list) else [child])
     return flat
-
-
-def _blocks(entries: list) -> list[list]:
-    """Group entries between blank lines (the blocks the paragraph builder reads)."""
-    blocks: list[list] = [[]]
-    for kind, token in entries:
-        if kind == "gap":
-            if blocks[-1]:
-                blocks.append([])
-            continue
-        blocks[-1].append((kind, token))
-    return [b for b in blocks if b]
