@@ -351,6 +351,25 @@ def _db_size(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())
 
 
+def archive_parts(con, sizes) -> dict:
+    """What each part of the archive weighs (dbstat pages, and free pages), in bytes;
+    raw_text: the stored (compressed) header and body inside the cables rows."""
+    groups = (("paragraphs_exact_fts", "exact FTS index"), ("paragraphs_fts", "stemmed FTS index"),
+              ("cables_fts", "subject FTS index"), ("idx_", "indexes"), ("sqlite_autoindex_", "indexes"))
+    parts: dict = {}
+    for name, size in sizes:
+        part = next((label for prefix, label in groups if name.startswith(prefix)), None)
+        if part is None:
+            part = name if name in ("cables", "paragraphs", "cable_versions", "ingest_errors") else "other tables"
+        parts[part] = parts.get(part, 0) + size
+    page = con.execute("pragma page_size").fetchone()[0]
+    parts["free pages"] = con.execute("pragma freelist_count").fetchone()[0] * page
+    parts["raw_text"] = con.execute(
+        "select coalesce(sum(length(cast(header as blob)) + length(cast(body as blob))), 0) from cables "
+        ).fetchone()[0]
+    return parts
+
+
 def stage_ingest(inputs: list[Path], db: Path, jobs: int, timings: Path) -> dict:
     for p in db.parent.glob(db.name + "*"):
         p.unlink()
@@ -374,18 +393,18 @@ def stage_ingest(inputs: list[Path], db: Path, jobs: int, timings: Path) -> dict
     counts = {t: con.execute(f"select count(*) from [{t}]").fetchone()[0]
               for t in ("cables", "paragraphs", "cable_tags", "ingest_errors")}
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    tables = {}
+    tables, parts = {}, {}
     try:
-        for name, size in con.execute(
-                "select name, sum(pgsize) from dbstat group by name order by 2 desc limit 12"):
-            tables[name] = size
+        sizes = con.execute("select name, sum(pgsize) from dbstat group by name order by 2 desc").fetchall()
+        tables = dict(sizes[:12])
+        parts = archive_parts(con, sizes)
     except sqlite3.DatabaseError:
         pass
     con.close()
     return {"wall_s": wall, "cpu_s_children": _cpu_children() - cpu0, "stages": stages,
             "counts": counts, "peak_pss_bytes": mem.peak_pss, "peak_rss_sum_bytes": mem.peak_rss,
             "max_rss_one_process_bytes": maxrss_children, "processes": mem.peak_processes,
-            "archive_bytes": _db_size(db), "largest_objects_bytes": tables,
+            "archive_bytes": _db_size(db), "largest_objects_bytes": tables, "archive_parts_bytes": parts,
             "stderr_tail": err[-500:]}
 
 
@@ -590,6 +609,13 @@ def table(r: dict) -> str:
         raw, what = ((c["file_bytes"], "the files' bytes") if key == "ingest_files" and c.get("file_bytes")
                      else (c["text_bytes"], "the raw text"))
         add("  archive size", _fmt_bytes(i["archive_bytes"]), f"{i['archive_bytes'] / raw:.2f}x {what}")
+        parts = dict(i.get("archive_parts_bytes") or {})
+        if parts:
+            text = parts.pop("raw_text", 0)
+            add("  archive parts", "", ", ".join(
+                f"{name} {_fmt_bytes(size)} ({size / raw:.2f}x)" + (
+                    f" of which raw text {_fmt_bytes(text)} ({text / raw:.2f}x)" if name == "cables" else "")
+                for name, size in sorted(parts.items(), key=lambda kv: -kv[1]) if size))
     if "datasette" in r:
         d = r["datasette"]
         add("datasette first request", f"{d.get('first_request_ms', 0):.0f} ms", "immutable, inspect file")

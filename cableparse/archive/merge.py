@@ -39,7 +39,7 @@ from ..readers import _is_csv, _read_path, _walk, html_page, iter_inputs, source
 from ..readers.base import input_error
 from ..readers.csv_dump import read_csv, record_ranges
 from ..readers.plusd import META_SUFFIX, RAW_SUFFIX
-from . import derived, fulltext, pool
+from . import derived, fulltext, pool, rawtext
 from .migrations import migrate
 from .pool import default_jobs
 from .rows import input_error_row, now, parse_outcome
@@ -198,7 +198,9 @@ def chunks(the_plan: Plan, batch_size: int) -> Iterator[Chunk]:
 def _scratch_tables(conn: sqlite3.Connection) -> None:
     for name in ROW_TABLES:
         columns = TABLES[name]["columns"]
-        conn.execute(f"create table [{name}] (_seq integer, "
+        # one cables row per entry: its _seq is the rowid, so the merge finds it without a scan
+        seq = "_seq integer primary key" if name == "cables" else "_seq integer"
+        conn.execute(f"create table [{name}] ({seq}, "
                      + ", ".join(f"[{c}] {_sql_type(t)}" for c, t in columns.items()) + ")")
     # content_hash: the input's text hash (archived-text look-ups); row_hash: the cable row's
     conn.execute("create table entries (_seq integer primary key, kind text, id text, meta_id text, "
@@ -261,8 +263,8 @@ class _ScratchWriter:
     def write(self, conn, schema: str = "main") -> None:
         conn.executemany(f"insert into {schema}.entries values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.entries)
         for name, rows in self.rows.items():
-            if rows:
-                _insert(conn, f"{schema}.[{name}]", rows)
+            if rows:  # raw text compressed here, in the worker (rawtext.py)
+                _insert(conn, f"{schema}.[{name}]", rawtext.pack_rows(name, rows))
 
 
 @dataclass
@@ -436,12 +438,18 @@ def _merge_attached(db, chunk: Chunk, summary, force: bool, fill_fts: bool, pars
         "select c.source, c.source_line from scratch.cables c join temp.merge_pending p on p.seq = c._seq "
         "order by p.ord").fetchall())
     marks = fulltext.chunk_marks(db) if fill_fts else None
+    refs = [e.ref for e in pending]
+    # The usual chunk: its cables are written in input order and their rows lie in that
+    # order in the scratch file, so rowid order is the wanted order, without a sort
+    in_order = reread is None and all(a < b for a, b in zip(refs, refs[1:]))
     for name in ROW_TABLES:
         columns = ", ".join(f"[{c}]" for c in TABLES[name]["columns"])
         select = ", ".join(f"s.[{c}]" for c in TABLES[name]["columns"])
         verb = "INSERT OR IGNORE" if name == "ingest_errors" else "INSERT"
-        db.execute(f"{verb} INTO main.[{name}] ({columns}) SELECT {select} FROM scratch.[{name}] s "
-                   f"JOIN temp.merge_pending p ON p.seq = s._seq ORDER BY p.ord, s.rowid")
+        source = (f"FROM scratch.[{name}] s WHERE s._seq IN (SELECT seq FROM temp.merge_pending) "
+                  "ORDER BY s.rowid" if in_order else
+                  f"FROM scratch.[{name}] s JOIN temp.merge_pending p ON p.seq = s._seq ORDER BY p.ord, s.rowid")
+        db.execute(f"{verb} INTO main.[{name}] ({columns}) SELECT {select} {source}")
     first_seen = now()
     version_select = ", ".join(
         "v.current" if c == "current" else "?" if c == "first_seen"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from .rawtext import register
+
 CABLE_FK = [("cable_id", "cables", "id")]
 
 # name -> {"columns": {...}, "pk": ..., "foreign_keys": [...], "indexes": [(name, cols)]}
@@ -44,8 +46,10 @@ TABLES: dict[str, dict] = {
             "source": str,
             "source_line": int,
             "format": str,
-            "header": str,  # raw header text: the cable text is never lost
-            "body": str,  # raw body text
+            # raw header and body text, zlib-compressed (archive/rawtext.py; read them with
+            # cable_text(header) or the cable_texts view): the cable text is never lost
+            "header": str,
+            "body": str,
             "content_hash": str,  # Cable.content_hash: unchanged text is skipped on re-ingest
             "parse_problems": int,  # rows in ingest_errors for this cable
             "csv_references": str,  # JSON list from cables.csv, or null
@@ -210,7 +214,7 @@ TABLES: dict[str, dict] = {
             "classification": str,
             "origin": str,
             "first_seen": str,
-            "header": str,  # null while current (see cables.header)
+            "header": str,  # null while current (see cables.header); compressed as there
             "body": str,
         },
         "pk": ("cable_id", "content_hash"),
@@ -320,6 +324,16 @@ FTS: dict[str, list[str]] = {
 
 # Views: name -> SELECT. Created (or replaced when changed) by `ensure_schema`.
 VIEWS: dict[str, str] = {
+    # Every archived text of every cable, as text: the current one (from cables) and the
+    # earlier ones (cable_versions). The text is stored zlib-compressed; `cable_text()`
+    # (registered by cableparse and its Datasette plugin, archive/rawtext.py) reads it.
+    "cable_texts": (
+        "select v.cable_id, v.content_hash, v.current, v.released, v.source, "
+        "cable_text(coalesce(v.header, c.header)) as header, "
+        "cable_text(coalesce(v.body, c.body)) as body "
+        "from cable_versions v left join cables c "
+        "on v.current = 1 and c.id = v.cable_id and c.content_hash = v.content_hash"
+    ),
     # Cables with more than one version, for facets: how many versions, how many
     # redactions were added or lifted (null until record_diffs has run for them).
     # Counted from the superseded rows (each cable has one current version):
@@ -368,6 +382,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     WAL lets Datasette keep reading while an ingest writes. FTS is *not* made
     here: see `ensure_fts`.
     """
+    register(db.conn)  # cable_text(), which the cable_texts view and the ingest use
     db.enable_wal()
     with db.atomic():
         for name, spec in TABLES.items():

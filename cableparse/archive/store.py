@@ -17,6 +17,7 @@ from typing import Optional
 import sqlite_utils
 
 from ..model import Cable, RawCable
+from . import rawtext
 from .rows import error_row, now, parse_outcome
 from .schema import CHILD_TABLES, TABLES
 from .versions import choose_current
@@ -71,7 +72,7 @@ def _existing(db: sqlite_utils.Database, ids: list[str]) -> dict[str, dict]:
     found = {}
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
-        sql = ("select id, content_hash, released, length(body) as length, paragraph_count, cut "
+        sql = ("select id, content_hash, released, length(cable_text(body)) as length, paragraph_count, cut "
                f"from cables where id in ({marks})")
         for row in db.query(sql, chunk):
             found[row["id"]] = row
@@ -175,6 +176,7 @@ def _insert_rows(db, table: str, rows: list[dict], ignore: bool = False, upsert=
     """One prepared INSERT run over all rows (sqlite-utils' insert_all, without its
     per-value work). Lists and dicts become JSON as there; an unknown column is an
     error as there. `upsert`: the primary key, whose conflicts update the other columns."""
+    rows = rawtext.pack_rows(table, rows)
     first = rows[0]
     keys = first.keys()
     if all(row.keys() == keys for row in rows):

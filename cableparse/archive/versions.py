@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Sequence, TypeVar
 
+from .rawtext import unpack
 from .schema import TABLES
 from .textdiff import (  # noqa: F401 - the diff's types are part of this module's API
     MARK,
@@ -172,7 +173,7 @@ def load_versions(db, cable_id: str) -> list[Version]:
         "on c.id = v.cable_id and c.content_hash = v.content_hash "
         "where v.cable_id = ? order by v.first_seen, v.rowid"), [cable_id])
     return order_versions([
-        Version(r["cable_id"], r["content_hash"], r["header"] or "", r["body"] or "",
+        Version(r["cable_id"], r["content_hash"], unpack(r["header"]) or "", unpack(r["body"]) or "",
                 r["released"], r["first_seen"], r["source"], r["format"], bool(r["current"]))
         for r in rows])
 

@@ -107,6 +107,7 @@ def asgi_wrapper(datasette):
 @hookimpl
 def prepare_connection(conn):
     conn.set_authorizer(deny_pointer_functions)
+    register_cable_text(conn)  # cable_text(blob): the stored raw text as text, for SQL users
 
 
 # Imported after the hooks, on purpose: these modules import parts of Datasette
@@ -117,6 +118,7 @@ from datasette.handle_exception import handle_exception as datasette_handler  # 
 from datasette.utils import tilde_decode  # noqa: E402
 from datasette.utils.asgi import BadRequest, NotFound  # noqa: E402
 
+from ..archive.rawtext import register as register_cable_text  # noqa: E402
 from . import archives as site  # noqa: E402
 from . import cable_api, cable_page, facets, filters, home, map_script, render, search  # noqa: E402
 from .columns import columns_choice, default_columns  # noqa: E402

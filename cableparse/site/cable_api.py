@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 
+from ..archive.rawtext import unpack_row
 from ..archive.tagdict import describe
 from .archives import is_archive
 from .ids import canonical_id, plusd_url
@@ -51,7 +52,7 @@ async def whole_cable(datasette, database, cable_id) -> dict | None:
     found = await _rows(datasette, database, "select * from cables where id = ?", [cable_id])
     if not found:
         return None
-    row = found[0]
+    row = unpack_row(found[0])  # the raw text is stored compressed (archive/rawtext.py)
     fields = {k: v for k, v in row.items() if k not in ("header", "body", "tags", "caveats")}
     tags = []
     for code in json.loads(row.get("tags") or "[]"):

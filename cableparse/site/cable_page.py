@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from datasette.utils import tilde_encode
 
+from ..archive.rawtext import unpack_row
 from ..archive.tagdict import describe
 from ..archive.versions import diff_json
 from . import cable_api
@@ -57,7 +58,7 @@ async def cable_context(datasette, database: str, cable_id: str, args=None) -> d
     found = await _rows(datasette, database, "select * from cables where id = ?", [cable_id])
     if not found:
         return None
-    cable = found[0]
+    cable = unpack_row(found[0])  # the raw text is stored compressed (archive/rawtext.py)
     paragraphs = await _rows(
         datasette, database,
         "select position, number, sub, classification, section, text from paragraphs "

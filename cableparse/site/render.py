@@ -11,6 +11,7 @@ import urllib.parse
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
+from ..archive.rawtext import unpack
 from ..archive.tagdict import describe
 from .settings import HIT_END, HIT_START
 
@@ -73,6 +74,10 @@ def render_cell(row, value, column, table, database, datasette):
         return tag_links(datasette, database, tags) if isinstance(tags, list) else None
     if table == "cables" and column == "tag_list" and isinstance(value, str):
         return tag_links(datasette, database, [t for t in value.split(", ") if t])
+    if (table, column) in RAW_TEXT and isinstance(value, bytes) and table != "ingest_errors":
+        value = unpack(value)  # raw text stored compressed (archive/rawtext.py)
+        if len(value) <= EXCERPT:
+            return Markup(f"{escape(value)}")
     if (table, column) in RAW_TEXT and isinstance(value, str) and len(value) > EXCERPT:
         return Markup(f'<span title="the full text is on the row page">'
                       f'{escape(value[:EXCERPT])}…</span>')
