@@ -88,12 +88,23 @@ def url_filters(args, sql) -> tuple[list[str], list[tuple[str, str]]]:
     return wheres, active
 
 
-async def _state(datasette, database) -> tuple:
-    """What the cached counts were computed for: the archive changes as an ingest writes."""
-    row = (await datasette.execute(database, (  # by rowid: no count(*) over 251k cables per search
+# the tables the page uses when present: an ingest builds the indexes at its end
+_OPTIONAL_TABLES = ("paragraphs_fts", "paragraphs_exact_fts", "cables_fts", "paragraph_facets")
+
+
+def _archive_now(conn) -> dict:
+    """In one trip to a database thread: which optional tables exist, whether paragraphs
+    has section_key, and the state the cached counts were computed for (the archive
+    changes as an ingest writes). Asked apart, each was a trip of its own: seven per
+    search before its two real queries."""
+    marks = ", ".join("?" for _ in _OPTIONAL_TABLES)
+    tables = {r[0] for r in conn.execute(
+        f"select name from sqlite_master where type = 'table' and name in ({marks})", _OPTIONAL_TABLES)}
+    columns = {r[1] for r in conn.execute("pragma table_info(paragraphs)")}
+    state = tuple(conn.execute(  # by rowid: no count(*) over 251k cables per search
         "select (select max(rowid) from paragraphs), (select max(rowid) from cables), "
-        "(select content_hash from cables order by rowid desc limit 1)"))).rows[0]
-    return tuple(row)
+        "(select content_hash from cables order by rowid desc limit 1)").fetchone())
+    return {"tables": tables, "section_key": "section_key" in columns, "state": state}
 
 
 def _count_and_facets(conn, driver, where: str, params: dict, limit_ms: int, facet_ms: int,
@@ -147,6 +158,23 @@ def _count_and_facets(conn, driver, where: str, params: dict, limit_ms: int, fac
         conn.execute(f"drop table {table}")
 
 
+def _rows_sql(driver, where: str, order: str, snippet: str, section_expr: str, size: int,
+              offset: int, ranked: bool) -> str:
+    """The page of matching paragraphs. Ranked, FTS5 sorts the matches itself and makes
+    snippets for the page only. By date, SQLite would make a snippet for every match
+    before sorting them (seconds for a common phrase): the page's rowids are chosen
+    first, without snippets, then only those rows are read with theirs."""
+    columns = ("select p.cable_id, p.position, p.number, p.sub, p.classification, p.section, "
+               f"{section_expr} as section_key, c.origin, c.created, c.subject, {snippet} as snippet ")
+    page = f"limit {size} offset {offset}"
+    if ranked:
+        return f"{columns}{_from(driver)} where {where} order by {order} {page}"
+    chosen = f"select p.rowid {_from(driver)} where {where} order by {order} {page}"
+    # on the index's rowid, FTS5 seeks each chosen row instead of walking every match
+    only = f"{driver} match :match and {driver}.rowid" if driver else "p.rowid"
+    return f"{columns}{_from(driver)} where {only} in ({chosen}) order by {order}"
+
+
 def _link(args, drop=(), add=(), replace=()) -> str:
     """The search page's own URL with some (name, value) pairs removed or added, or some
     parameters replaced (page, sort, more)."""
@@ -170,11 +198,11 @@ def _cache_put(key, value):
         _cache.popitem(last=False)
 
 
-async def _section_labels(datasette, database, keys) -> dict:
+async def _section_labels(datasette, database, keys, has_table: bool) -> dict:
     keys = [k for k in keys if k]
     if not keys:
         return {}
-    if not await datasette.get_database(database).table_exists("paragraph_facets"):
+    if not has_table:
         return {k: section_label(k) for k in keys}
     marks = ", ".join(f":k{i}" for i in range(len(keys)))
     rows = (await datasette.execute(database, (
@@ -226,7 +254,8 @@ async def search_context(datasette, request) -> dict:
                        error=f"The search is too long: at most {MAX_QUERY:,} characters.")
         return context
     db = datasette.get_database(database)
-    if not await db.table_exists("paragraphs_fts"):
+    now = await db.execute_fn(_archive_now)
+    if "paragraphs_fts" not in now["tables"]:
         # a first ingest builds the index at its end: until then, say so (not a 500)
         context["error"] = ("The full-text index is not built yet: an ingest is loading "
                             "the archive. Search again when it has finished.")
@@ -251,13 +280,12 @@ async def search_context(datasette, request) -> dict:
     sql.params = dict(compiled.params)
     extra, active = url_filters(args, sql)
     wheres = ([f"{compiled.driver} match :match"] if compiled.driver else []) + compiled.wheres + extra
-    if "paragraphs_exact_fts" in " ".join(wheres) and not await db.table_exists("paragraphs_exact_fts"):
+    if "paragraphs_exact_fts" in " ".join(wheres) and "paragraphs_exact_fts" not in now["tables"]:
         context.update(status=400, error="This archive has no index of exact words yet "
                        "(an ingest builds it): search without =.")
         return context
     # an archive made before section_key (served before `cableparse migrate`): headings as written
-    section_expr = ("p.section_key" if "section_key" in await db.table_columns("paragraphs")
-                    else "lower(p.section)")
+    section_expr = "p.section_key" if now["section_key"] else "lower(p.section)"
     wheres = [w.replace("p.section_key", section_expr) for w in wheres]
     params = dict(sql.params)
     if compiled.driver:
@@ -279,7 +307,7 @@ async def search_context(datasette, request) -> dict:
     else:
         snippet = "substr(p.text, 1, 300) || case when length(p.text) > 300 then '…' else '' end"
     try:
-        key = (database, await _state(datasette, database), compiled.driver, where,
+        key = (database, now["state"], compiled.driver, where,
                tuple(sorted(params.items(), key=lambda kv: kv[0])), tuple(sorted(sizes.items())))
         cached = None if args.get("_cache") == "off" else _cache_get(key)  # off: the bench
         if cached is None:
@@ -289,11 +317,9 @@ async def search_context(datasette, request) -> dict:
             _cache_put(key, cached)
         total, facets = cached
         facets = [{**f, "values": [dict(v) for v in f["values"]]} for f in facets]
-        rows = (await datasette.execute(database, (
-            "select p.cable_id, p.position, p.number, p.sub, p.classification, p.section, "
-            f"{section_expr} as section_key, c.origin, c.created, c.subject, "
-            f"{snippet} as snippet {_from(compiled.driver)} where {where} order by {order} "
-            f"limit {size} offset {(page - 1) * size}"), params)).rows
+        rows = (await datasette.execute(database, _rows_sql(
+            compiled.driver, where, order, snippet, section_expr, size, (page - 1) * size,
+            ranked=sort == "rank"), params)).rows
     except QueryInterrupted:  # not the reader's error: the page (200) says what to do
         context["error"] = "The search took too long: add a word or a filter."
         return context
@@ -310,7 +336,8 @@ async def search_context(datasette, request) -> dict:
         datasette, database,
         list({v["value"] for f in facets if f["name"] == "section" for v in f["values"]}
              | {r["section_key"] for r in results if r["section_key"]}
-             | {section_key(v) for n, v in active if n == "section"}))
+             | {section_key(v) for n, v in active if n == "section"}),
+        "paragraph_facets" in now["tables"])
     for r in results:
         r["section_label"] = labels.get(r["section_key"])
     for facet in facets:
@@ -343,7 +370,7 @@ async def search_context(datasette, request) -> dict:
         "prev": _link(args, replace=[("page", str(page - 1))]) if page > 1 else None,
         "table_url": (datasette.urls.table(database, "paragraphs") + "?" + urlencode(table_args)
                       if (compiled.fts_only or not q) and _one_value_each(active) else None),
-        "subjects": await _subjects(datasette, database, node, args),
+        "subjects": await _subjects(datasette, database, node, args, "cables_fts" in now["tables"]),
     })
     return context
 
@@ -355,9 +382,9 @@ def _one_value_each(active) -> bool:
     return len(names) == len(set(names)) and set(names) <= {"mark", "tag"}
 
 
-async def _subjects(datasette, database, node, args) -> list[dict]:
+async def _subjects(datasette, database, node, args, has_index: bool) -> list[dict]:
     """Cables whose subject line matches, best first (origin, year and tag filters apply)."""
-    if node is None or not await datasette.get_database(database).table_exists("cables_fts"):
+    if node is None or not has_index:
         return []  # built just after paragraphs_fts, in its own transaction
     match = lang.subject_match(node)
     if match is None:
