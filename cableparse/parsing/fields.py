@@ -7,6 +7,7 @@ can be tested on its own with strings from real cables.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import re
@@ -96,7 +97,14 @@ def read_tags(text: str) -> tuple[list[str], list[str], list[ParseProblem]]:
     together (`PHUMBA` -> PHUM, BA), person tags with or without brackets, an
     author's multi-word tags kept whole; caveats, page furniture and body text left out.
     """
-    return _tags.read_tags(text)
+    tags, persons, warnings = _read_tags(text)
+    return list(tags), list(persons), [dataclasses.replace(w) for w in warnings]  # the caller's own
+
+
+@functools.lru_cache(maxsize=8192)  # TAGS fields repeat across cables (`PREL PGOV MO`)
+def _read_tags(text: str) -> tuple:
+    tags, persons, warnings = _tags.read_tags(text)
+    return tuple(tags), tuple(persons), tuple(warnings)
 
 
 def parse_tags(text: str) -> list[str]:
