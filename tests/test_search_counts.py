@@ -127,3 +127,23 @@ def test_a_paragraph_whose_cable_is_missing_is_counted_nowhere():
                            "origin": {"Embassy Rabat": 1, "Embassy Cairo": 1},
                            "year": {2005: 1, 2006: 1}}
     assert not conn.execute("select name from sqlite_temp_master").fetchall()  # dropped
+
+
+@pytest.mark.parametrize("q, params", [('"human rights"', {}), ("trafficking", {"mark": ["C", "SBU"]}),
+                                       ("trafficking", {"sort": "newest"}),
+                                       ("tag:PHUM section:comment", {}),
+                                       ("embassy OR consulate", {"year": "2005-2008"})])
+def test_pages_from_the_cached_order_are_the_plain_pages(http, q, params):
+    """The first pages (cache on: the site's own process) read their rows by the cached
+    order of the first matches: the same rows, order and snippets as the page counted
+    afresh; so does a page past that order."""
+    def page_of(number, size=20, **extra):
+        data = _json(http, q, page=number, _size=size, **params, **extra)
+        return [(r["cable_id"], r["position"], r["snippet_marked"], r["section_key"], r["subject"])
+                for r in data["results"]]
+
+    for number in (1, 2, 1, 2):  # the first time fills the cache, the second reads it
+        plain = page_of(number, _cache="off")
+        assert page_of(number) == plain and len(plain) == 20, number
+    past = page.FIRST_ROWS // 20 + 1
+    assert page_of(past) == page_of(past, _cache="off")

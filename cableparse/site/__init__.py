@@ -106,6 +106,9 @@ def asgi_wrapper(datasette):
 
 @hookimpl
 def prepare_connection(conn):
+    # reads through the page cache's own pages, not copies: ~10% on a common phrase's counts
+    # at full scale. Before the authorizer, which may refuse pragmas; read-only serving.
+    conn.execute("pragma mmap_size = 268435456")  # 256 MB
     conn.set_authorizer(deny_pointer_functions)
     register_cable_text(conn)  # cable_text(blob): the stored raw text as text, for SQL users
 
