@@ -9,7 +9,7 @@ import pytest
 
 import cableparse
 from cableparse.parsing import fields
-from cableparse.parsing.furniture import split_run_on, strip_furniture
+from cableparse.parsing.furniture import own_page_marks, page_mark_pattern, split_run_on, strip_furniture
 from cableparse.parsing.grammar import backend
 from cableparse.parsing.parser import _run
 from cableparse.parsing.transform import BodyTransformer, split_heading
@@ -275,6 +275,21 @@ def test_classified_by_label_cut_by_a_page_break_is_read():
         "BY: Gene A. Cretz, Ambassador. REASON: 1.4 (b), (d)\n") + "1. (C) Text.\n", id="09TRIPOLI939")
     assert c.subject == "DEADLY DRIVING HABITS"
     assert c.classified_by == "Gene A. Cretz, Ambassador. REASON: 1.4 (b), (d)"
+
+
+def test_own_page_marks_take_this_cables_serial_only():
+    """Compiled once per station, the serial checked after: the cable's own break goes
+    (zero-padded or garbled to eight digits), another cable's of the same post stays,
+    exactly as with the pattern that pins the serial."""
+    own = own_page_marks("10KYIV168")
+    pinned = page_mark_pattern("10KYIV168")
+    for line, expected in [
+        ("A sentence Kyiv 00000168 002 of 003 that goes on.", "A sentence   that goes on."),
+        ("A sentence KYIV 07200168 002 OF 003 that goes on.", "A sentence   that goes on."),
+        ("As Kyiv 00000999 002 of 003 said.", "As Kyiv 00000999 002 of 003 said."),
+        ("A sentence Kyiv 00001169 002 of 003 on.", "A sentence Kyiv 00001169 002 of 003 on."),
+    ]:
+        assert own(line) == expected == pinned.sub(" ", line)
 
 
 def test_dash_lines_of_csv_rows_are_blank():
