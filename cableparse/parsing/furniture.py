@@ -31,7 +31,8 @@ _MAX_LABEL_GAP = 3  # blank lines between the two halves
 # the `re` engine finds fast; one alternation of them all searched eight times slower.
 _PAGE_COUNTS = [re.compile(p) for p in (r"OF[ \t]+\d{3}", r"of[ \t]+\d{3}", r"Of[ \t]+\d{3}")]
 _CANDIDATES = [re.compile(p, re.M) for p in (
-    r"PAGE[ \t]+\d", r"\.\(", r"\. \(", r"-[ \t]*$", r"LASSIFIED[ \t]*$", r"lassified[ \t]*$")]
+    r"PAGE[ \t]+\d", r"\.\(", r"\. \(", r"LASSIFIED[ \t]*$", r"lassified[ \t]*$")]
+_DASH_ALONE = re.compile(r"\n[ \t]*-[ \t]*$", re.M)  # from the line end before it: "\n" leads
 _MAX_REPEATED_PREAMBLE = 30  # lines a section's repeated header may take
 _OTHER_PAGE_MARK = re.compile(
     r"(?<![^\sX])[A-Z]{3,}(?: [A-Z]{3,})?[ \t]+(?:0{3,}\d{1,5}|\d{8})[ \t]+\d{3}(?:[. ]\d{1,2})?[ \t]+OF[ \t]+\d{3}(?=\s|$)")
@@ -153,6 +154,9 @@ class _Stripper:
         counts = [m.start() for pattern in _PAGE_COUNTS for m in pattern.finditer(text)]
         self.counted = set(self._lines_at(sorted(counts)))  # the lines a page break may be in
         others = [m.start() for pattern in _CANDIDATES for m in pattern.finditer(text)]
+        others += [m.start() + 1 for m in _DASH_ALONE.finditer(text)]
+        if self.lines[0].strip() == "-":
+            others.append(0)
         return self._lines_at(sorted(counts + others))
 
     def _lines_at(self, starts: list[int]) -> list[int]:

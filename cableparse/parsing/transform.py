@@ -61,6 +61,8 @@ class HeaderParts:
 _DE = re.compile(r"^\s*DE\s+(?P<ri>R[A-Z0-9]{3,6})\s*#\s*(?P<serial>\d+)")
 _OFFICE_LIST = re.compile(r"^[A-Z]{1,6}-\d{2}\b")
 _OFFICE = re.compile(r"(?<![A-Z0-9/])([A-Z][A-Z0-9/]{0,7})-(\d{2})\b")
+_FM = re.compile(r"^\s*FM\s+")
+_TO_INFO = re.compile(r"^\s*(?:TO|INFO)\s+")
 _DRAFTING = re.compile(r"^\s*(DRAFTED|APPROVED|CLEARED)\s+BY\s*:?\s*(.*?)\s*$")
 
 
@@ -110,9 +112,9 @@ class HeaderTransformer(Transformer_NonRecursive):
             if isinstance(child, tuple):
                 kind, value = child
                 if kind == "fm":
-                    parts.from_station = _clean(re.sub(r"^\s*FM\s+", "", str(value)))
+                    parts.from_station = _clean(_FM.sub("", str(value)))
                     continue
-                first = re.sub(r"^\s*(?:TO|INFO)\s+", "", str(value[0]))
+                first = _TO_INFO.sub("", str(value[0]))
                 for line in [first] + [str(t) for t in value[1:]]:
                     line = _clean(line)
                     if not line or _OFFICE_LIST.match(line):
@@ -564,10 +566,11 @@ class BodyTransformer(Transformer_NonRecursive):
     # -- paragraphs, subparagraphs, headings
     def _paragraphs(self, blocks: list[list], parts: BodyParts) -> None:
         builder = _Builder(parts, self)
-        mixed = _mixed_case(blocks)
+        mixed = None  # whether the body is in mixed case: asked only of a block that could be a heading
         for k, block in enumerate(blocks):
             nxt = blocks[k + 1] if k + 1 < len(blocks) else None
-            if mixed and nxt is not None and nxt[0][0] == "para" and _capital_heading(block):
+            if nxt is not None and nxt[0][0] == "para" and _capital_heading(block) and (
+                    mixed if mixed is not None else (mixed := _mixed_case(blocks))):
                 # "ROLLING THE DICE" alone between blank lines, over a numbered paragraph,
                 # in a cable written in mixed case: a heading without dashes
                 builder.set_section(_strip_dashes(str(block[0][1])), block[0][1])
