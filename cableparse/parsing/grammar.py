@@ -83,8 +83,11 @@ def _plain_parse_table(lark: Lark) -> Lark:
     reduction, a twentieth of the parse. The table is changed in place; the probe in
     `_choose` / `transforming_parser` then checks the result against plain Lark.
     """
-    lalr = lark.parser.parser
-    table, callbacks = lalr._parse_table, lalr.parser_conf.callbacks
+    try:  # Lark's internals: another version may lay them out otherwise, then leave the table be
+        lalr = lark.parser.parser
+        table, callbacks = lalr._parse_table, lalr.parser_conf.callbacks
+    except AttributeError:
+        return lark
     reductions: dict = {}
     for actions in table.states.values():
         plain = {}
