@@ -79,8 +79,7 @@ def error_row(source, line, column, message, raw, format, cable_id=None, part="i
     }
 
 
-def _line_of(text: str, line: int) -> str:
-    lines = text.splitlines()
+def _line_of(lines: list[str], line: int) -> str:
     return lines[line - 1] if 1 <= (line or 0) <= len(lines) else ""
 
 
@@ -104,13 +103,11 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
         errors.setdefault(row["id"], row)
     split: dict[str, list[str]] = {}  # the header's and body's lines, split once for all problems
     for p in cable.problems:
-        text = cable.header if p.part == "header" else cable.body
-        key = "header" if p.part == "header" else "body"
-        if key not in split:
-            split[key] = (text or "").splitlines()
-        lines = split[key]
+        part = "header" if p.part == "header" else "body"
+        if part not in split:
+            split[part] = (getattr(cable, part) or "").splitlines()
         row = error_row(
-            cable.source, p.line, p.column, p.message, lines[p.line - 1] if 1 <= (p.line or 0) <= len(lines) else "",
+            cable.source, p.line, p.column, p.message, _line_of(split[part], p.line),
             cable.format, cable_id=cid, part=p.part, severity=p.severity,
         )
         errors.setdefault(row["id"], row)
