@@ -681,9 +681,7 @@ class _Builder:
                     self.current.text = "\n".join([self.current.text] + [r for _, _, r in lines[i:j]])
                     i = j
                     continue
-                if first and kind == "line" and (_REDACTION.match(raw) or _OWN_BLOCK.match(raw)):
-                    self.current = None  # "XXXXXXXXXXXX" for paragraphs taken out; "COMMENT: ..."
-                self.add(kind if kind != "heading" else "line", token, raw, first)
+                self._text_line(kind, token, raw, first)
                 first = False
                 i += 1
                 continue
@@ -723,11 +721,16 @@ class _Builder:
                 i += 1
                 first = True
                 continue
-            if first and kind == "line" and (_REDACTION.match(raw) or _OWN_BLOCK.match(raw)):
-                self.current = None  # "XXXXXXXXXXXX" for paragraphs taken out; "COMMENT: ..."
-            self.add(kind if kind != "heading" else "line", token, raw, first)
+            self._text_line(kind, token, raw, first)
             first = False
             i += 1
+
+    def _text_line(self, kind: str, token, raw: str, first: bool) -> None:
+        """A line that is no heading: a block of redactions or a `COMMENT:` block starts a
+        paragraph of its own, the rest go to `add`."""
+        if first and kind == "line" and (_REDACTION.match(raw) or _OWN_BLOCK.match(raw)):
+            self.current = None  # "XXXXXXXXXXXX" for paragraphs taken out; "COMMENT: ..."
+        self.add(kind if kind != "heading" else "line", token, raw, first)
 
     def add(self, kind: str, token, raw: str, first: bool) -> None:
         out = self.out
