@@ -144,20 +144,21 @@ class _Stripper:
                 return None
         return None
 
-    def _candidates(self) -> list[int]:
-        """The lines (0-based) the loop below must look at; the others are kept as they are.
+    def _candidates(self) -> tuple[list[int], set[int]]:
+        """The lines (0-based) the loop below must look at, the others kept as they are;
+        and of them, those with a page count, where a page break may be glued inside.
 
         One search over the whole text instead of a few tests on every line: most
         lines of most cables are no furniture.
         """
         text = self.text
         counts = [m.start() for pattern in _PAGE_COUNTS for m in pattern.finditer(text)]
-        self.counted = set(self._lines_at(sorted(counts)))  # the lines a page break may be in
+        counted = set(self._lines_at(sorted(counts)))
         others = [m.start() for pattern in _CANDIDATES for m in pattern.finditer(text)]
         others += [m.start() + 1 for m in _DASH_ALONE.finditer(text)]
         if self.lines[0].strip() == "-":
             others.append(0)
-        return self._lines_at(sorted(counts + others))
+        return self._lines_at(sorted(counts + others)), counted
 
     def _lines_at(self, starts: list[int]) -> list[int]:
         """The lines (0-based, in order, each once) of sorted offsets into the text."""
@@ -172,7 +173,7 @@ class _Stripper:
 
     def run(self) -> tuple[str, list[int]]:
         lines, n = self.lines, len(self.lines)
-        marks, k = self._candidates(), 0
+        (marks, self.counted), k = self._candidates(), 0  # counted: the lines a page break may be in
         i = 0
         repeat = False
         while i < n:
