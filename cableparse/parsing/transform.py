@@ -172,6 +172,8 @@ _MARK_ONLY = re.compile(r"^\s*\(\s*[A-Z/]{1,12}\s*\)\s*$")
 
 def _split_glued(kind: str, text: str) -> list[tuple[str, str]]:
     """Split a field's text where another field starts inside it."""
+    if ":" not in text and "lassified by " not in text:
+        return [(kind, text)]  # every glued field has its colon but `Classified by Name`
     pieces = [p for p in _GLUED.split(text) if p.strip()]
     if len(pieces) > 1 and _MARK_ONLY.match(pieces[0]):  # "(U) " before "Classified by ..."
         pieces[:2] = [pieces[0] + pieces[1]]
@@ -517,7 +519,7 @@ class BodyTransformer(Transformer_NonRecursive):
         site, the archive's `2001VATICA03507 - Classification: …` line) is dropped first.
         """
         while blocks:
-            last = blocks[-1]
+            last = blocks[-1] = _single_lines(blocks[-1])  # line by line
             while last and last[-1][0] != "heading" and _TRAILER.match(str(last[-1][1])):
                 last.pop()
             if last:
@@ -591,7 +593,13 @@ _CLASSIFIED_BY_TEXT = re.compile(r"^\s*(?:\([A-Z/ ]{1,12}\)\s*)?CLASSIFIED\s*BY\
 
 def _mixed_case(blocks: list[list]) -> bool:
     """Whether the body is written in mixed case (then an upper-case line stands out)."""
-    lines = [str(token) for block in blocks[:40] for _, token in block[:4]]
+    lines = []
+    for block in blocks[:40]:  # the first four lines of each block (a TEXT_RUN token holds several)
+        first: list[str] = []
+        for _, token in block[:4]:
+            text = str(token)
+            first.extend(text.split("\n")[:-1] if "\n" in text.rstrip("\n") else [text])
+        lines.extend(first[:4])
     mixed = sum(1 for line in lines if line.upper() != line)
     return mixed > len(lines) // 2
 
@@ -653,16 +661,22 @@ class _Builder:
                 self.add(kind, token, raw, True)
                 return
         lines = []
+        runs = 0  # the lines that TEXT_RUN tokens hold beyond their first
         for k, t in block:
             r = str(t).rstrip("\n")
             if k != "line" or "SIPDIS" not in r or r.strip() not in _STRAY:
                 lines.append((k, t, r))
+                if k == "line" and "\n" in r:
+                    runs += r.count("\n")
         if not lines:
             return
+        count = len(lines) + runs  # lines of the block
+        if runs:
+            lines = _run_lines(lines, runs)
         # a block of redaction lines stands for paragraphs the release took out
-        if all(k == "line" and _REDACTION.match(r) for k, _, r in lines):
+        if all(k == "line" and all(_REDACTION.match(x) for x in r.split("\n")) for k, _, r in lines):
             self.current = None
-        heading = _block_heading(lines) if 2 <= len(lines) <= 4 else None
+        heading = _block_heading(lines) if 2 <= count <= 4 else None
         if heading is not None:
             self.set_section(heading, lines[0][1])
             return
@@ -688,7 +702,7 @@ class _Builder:
             nxt = lines[i + 1][2] if i + 1 < n else None
             if kind in ("line", "heading") and _DASHES.match(raw):
                 # dash line, heading text, dash line (or the block's end)
-                if i + 1 < n and lines[i + 1][0] in ("line", "heading") and _heading_like(
+                if i + 1 < n and lines[i + 1][0] in ("line", "heading") and "\n" not in lines[i + 1][2] and _heading_like(
                         _strip_dashes(lines[i + 1][2])) and (i + 2 >= n or _DASHES.match(lines[i + 2][2])):
                     self.set_section(_strip_dashes(lines[i + 1][2]), token)
                     i += 3
@@ -728,7 +742,8 @@ class _Builder:
     def _text_line(self, kind: str, token, raw: str, first: bool) -> None:
         """A line that is no heading: a block of redactions or a `COMMENT:` block starts a
         paragraph of its own, the rest go to `add`."""
-        if first and kind == "line" and (_REDACTION.match(raw) or _OWN_BLOCK.match(raw)):
+        head = raw.partition("\n")[0]  # a run of lines is looked at by its first
+        if first and kind == "line" and (_REDACTION.match(head) or _OWN_BLOCK.match(head)):
             self.current = None  # "XXXXXXXXXXXX" for paragraphs taken out; "COMMENT: ..."
         self.add(kind if kind != "heading" else "line", token, raw, first)
 
@@ -770,6 +785,44 @@ class _Builder:
         else:
             sep = "\n\n" if first else "\n"
             self.current.text = f"{self.current.text}{sep}{raw}"
+
+
+def _single_lines(entries: list) -> list:
+    """Entries with each TEXT_RUN token cut into its lines, for the checks that look at
+    a block line by line (a short block that may be a heading, the signature)."""
+    out = []
+    for kind, token, *raw in entries:
+        text = raw[0] if raw else str(token).rstrip("\n")
+        if kind != "line" or "\n" not in text:
+            out.append((kind, token, *raw))
+            continue
+        for k, line in enumerate(text.split("\n")):
+            t = Token("TEXT", line + "\n", line=token.line + k)
+            out.append((kind, t, line) if raw else (kind, t))
+    return out
+
+
+def _run_lines(lines: list, runs: int) -> list:
+    """A block's (kind, token, raw) lines where TEXT_RUN tokens stand for several.
+
+    A run's lines are plain prose, so the builder takes it whole as the lines of a
+    paragraph; only a short block (which may be a heading) and a run's last line
+    before a line ending in dashes (which may be the heading they underline) are
+    cut into lines, so every decision sees the lines it saw before.
+    """
+    if len(lines) + runs <= 4:
+        return _single_lines(lines)
+    out = []
+    for k, entry in enumerate(lines):
+        kind, token, raw = entry
+        nxt = lines[k + 1][2] if k + 1 < len(lines) else ""
+        if kind == "line" and "\n" in raw and nxt.rstrip()[-1:] in ("-", "="):
+            cut = raw.rindex("\n")
+            out.append((kind, Token("TEXT", raw[:cut] + "\n", line=token.line), raw[:cut]))
+            out.append((kind, Token("TEXT", raw[cut + 1:] + "\n", line=token.line + raw.count("\n")), raw[cut + 1:]))
+        else:
+            out.append(entry)
+    return out
 
 
 def _strip_dashes(text: str) -> str:
