@@ -23,15 +23,27 @@ _GLUED_CLASSIFICATION = re.compile(rf"(?<=\S)\s+(?:{CLASS_WORDS})\s*$")
 # "... IN LIBYA CLASSIFIED " / "" / "BY: Gene A. Cretz": a page break taken out of the
 # SUBJECT line had cut the Classified By label in two
 _LABEL_HEAD = re.compile(r"(?i:\bclassified)[ \t]*$")
+
+
+def _label_head(line: str) -> bool:
+    """Whether a line ends in `classified` (any case): searched from where the word would
+    start, as `_LABEL_HEAD` found no literal to look for and tried every place on the line."""
+    return bool(_LABEL_HEAD.search(line, max(0, len(line.rstrip(" \t")) - 10)))
+
+
 _LABEL_TAIL = re.compile(r"^[ \t]*(?i:by)[ \t]*:")
 _MAX_LABEL_GAP = 3  # blank lines between the two halves
 # What may make a line furniture, or a line the loop changes: a page count (`002 OF 004`,
-# `01 OF 03`), a page header, a paragraph run on after a full stop (`. (C)`), a `-` for
-# a blank line, the first half of a cut label. Each pattern starts with a literal, which
-# the `re` engine finds fast; one alternation of them all searched eight times slower.
-_PAGE_COUNTS = [re.compile(p) for p in (r"OF[ \t]+\d{3}", r"of[ \t]+\d{3}", r"Of[ \t]+\d{3}")]
-_CANDIDATES = [re.compile(p, re.M) for p in (
-    r"PAGE[ \t]+\d", r"\.\(", r"\. \(", r"LASSIFIED[ \t]*$", r"lassified[ \t]*$")]
+# `01 OF 03`), a page header, a `-` for a blank line, the first half of a cut label, and
+# a paragraph run on after a full stop (`. (C)`, see `_run_on_lines`). Each pattern
+# starts with a literal, which the `re` engine finds fast (one alternation of them all
+# searched eight times slower), and is searched for only when its literal is in the text.
+_PAGE_COUNTS = [(word, re.compile(word + r"[ \t]+\d{3}")) for word in ("OF", "of", "Of")]
+_CANDIDATES = [(word, re.compile(word + tail, re.M)) for word, tail in (
+    ("PAGE", r"[ \t]+\d"), ("LASSIFIED", r"[ \t]*$"), ("lassified", r"[ \t]*$"))]
+# What stands before the number of a paragraph run on after a sentence (`_RUN_ON`'s
+# start, up to the full stop of `2. (C)`)
+_RUN_ON_HEAD = re.compile(r"[.!?\"')\]\u201d-][ \t]+\d{1,2}[ \t]?\Z")
 _DASH_ALONE = re.compile(r"\n[ \t]*-[ \t]*$", re.M)  # from the line end before it: "\n" leads
 _MAX_REPEATED_PREAMBLE = 30  # lines a section's repeated header may take
 _OTHER_PAGE_MARK = re.compile(
@@ -152,13 +164,30 @@ class _Stripper:
         lines of most cables are no furniture.
         """
         text = self.text
-        counts = [m.start() for pattern in _PAGE_COUNTS for m in pattern.finditer(text)]
+        counts = [m.start() for word, pattern in _PAGE_COUNTS if word in text for m in pattern.finditer(text)]
         counted = set(self._lines_at(sorted(counts)))
-        others = [m.start() for pattern in _CANDIDATES for m in pattern.finditer(text)]
+        others = [m.start() for word, pattern in _CANDIDATES if word in text for m in pattern.finditer(text)]
+        others += self._run_on_lines()
         others += [m.start() + 1 for m in _DASH_ALONE.finditer(text)]
         if self.lines[0].strip() == "-":
             others.append(0)
         return self._lines_at(sorted(counts + others)), counted
+
+    def _run_on_lines(self) -> list[int]:
+        """Offsets of the `. (` and `.(` where a paragraph may be run on after a sentence
+        (`split_run_on` cuts there), or on a line ending in `classified` (the loop joins
+        a cut label): not the `1. (C)` that starts a paragraph, most lines with a mark."""
+        text, found = self.text, []
+        for needle in (". (", ".("):
+            k = text.find(needle)
+            while k >= 0:
+                start = text.rfind("\n", 0, k) + 1
+                end = text.find("\n", k)
+                line = text[start:end if end >= 0 else len(text)]
+                if _RUN_ON_HEAD.search(text, max(start, k - 6), k) or _label_head(line):
+                    found.append(k)
+                k = text.find(needle, k + 1)
+        return found
 
     def _lines_at(self, starts: list[int]) -> list[int]:
         """The lines (0-based, in order, each once) of sorted offsets into the text."""
@@ -199,7 +228,7 @@ class _Stripper:
             m = self.p["PAGE_HEADER"].match(line)
             if not m:
                 line = self._unglue(line, i)
-                if line.endswith(("D", "d", " ")) and _LABEL_HEAD.search(line):
+                if line.endswith(("D", "d", " ")) and _label_head(line):
                     line, i = self._join_label(line, i)
                 if not short and (". (" in line or ".(" in line):
                     for piece in split_run_on(line):  # several paragraphs on one line
