@@ -183,8 +183,7 @@ class _Stripper:
             while k >= 0:
                 start = text.rfind("\n", 0, k) + 1
                 end = text.find("\n", k)
-                line = text[start:end if end >= 0 else len(text)]
-                if _RUN_ON_HEAD.search(text, max(start, k - 6), k) or _label_head(line):
+                if _RUN_ON_HEAD.search(text, max(start, k - 6), k) or _label_head(text[start:end if end >= 0 else None]):
                     found.append(k)
                 k = text.find(needle, k + 1)
         return found

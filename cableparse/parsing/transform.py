@@ -672,7 +672,7 @@ class _Builder:
             return
         count = len(lines) + runs  # lines of the block
         if runs:
-            lines = _run_lines(lines, runs)
+            lines = _run_lines(lines, count)
         # a block of redaction lines stands for paragraphs the release took out
         if all(k == "line" and all(_REDACTION.match(x) for x in r.split("\n")) for k, _, r in lines):
             self.current = None
@@ -802,7 +802,7 @@ def _single_lines(entries: list) -> list:
     return out
 
 
-def _run_lines(lines: list, runs: int) -> list:
+def _run_lines(lines: list, count: int) -> list:
     """A block's (kind, token, raw) lines where TEXT_RUN tokens stand for several.
 
     A run's lines are plain prose, so the builder takes it whole as the lines of a
@@ -810,7 +810,7 @@ def _run_lines(lines: list, runs: int) -> list:
     before a line ending in dashes (which may be the heading they underline) are
     cut into lines, so every decision sees the lines it saw before.
     """
-    if len(lines) + runs <= 4:
+    if count <= 4:  # the block's lines, runs counted line by line
         return _single_lines(lines)
     out = []
     for k, entry in enumerate(lines):
