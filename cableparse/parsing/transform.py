@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from lark import Token
 from lark.visitors import Transformer_NonRecursive
 
 from ..model import Office, Paragraph, ParseProblem, Recipient
@@ -41,6 +40,23 @@ _SUB_HEAD = re.compile(
     rf"^\s*-{{0,3}}\s*\(?(?P<letter>[A-Za-z]{{1,2}})\s*[.)]\s*(?P<mark>{_MARK})?\s*(?P<rest>.*)$", re.I | re.S)
 def _clean(text: str) -> str:
     return " ".join(text.split())
+
+
+class _LineToken:
+    """A line cut from a token (a TEXT_RUN's lines, text split off a field): what the
+    methods read of a token, `.type`, `.line` and `str()`, without the cost of making
+    a `lark.Token`, which the parse pays for thousands of such lines."""
+
+    __slots__ = ("type", "value", "line")
+
+    def __init__(self, type_: str, value: str, line: int):
+        self.type, self.value, self.line = type_, value, line
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"_LineToken({self.type!r}, {self.value!r})"
 
 
 # --------------------------------------------------------------- header
@@ -295,6 +311,10 @@ def _is_name(text: str) -> bool:
 
 
 # ------------------------------------------------------------ transformer
+# The kind of entry a body line makes, by its terminal (any other line is a "line")
+_KIND = {"PARA_PLAIN_LINE": "para", "PARA_MARKED_LINE": "para", "SUB_PLAIN_LINE": "sub", "SUB_STRONG_LINE": "sub"}
+
+
 class BodyTransformer(Transformer_NonRecursive):
     """body tree -> BodyParts. `line_of` maps a parsed line to the user's line."""
 
@@ -328,10 +348,7 @@ class BodyTransformer(Transformer_NonRecursive):
         return method
 
     para = _item("para")
-    marked_para = _item("para")
-    sub = _item("sub")
-    strong_sub = _item("sub")
-    plain_text = _item("line")
+    sub = _item("sub")  # after a dash line (the rule `after_dash`)
     del _item
 
     def dashed(self, children):
@@ -342,9 +359,6 @@ class BodyTransformer(Transformer_NonRecursive):
     def heading(self, children):
         """A one-line heading with its dashes, and the paragraph that may follow it."""
         return [("heading", children[0])] + children[1:]
-
-    def gap(self, children):
-        return None  # the grammar has already cut the body into blocks at its gaps
 
     texts = staticmethod(_gather)
     plain_lines = staticmethod(_gather)
@@ -363,34 +377,36 @@ class BodyTransformer(Transformer_NonRecursive):
             entries, item = [], children[0]
         else:
             entries, item = children
-        if isinstance(item, tuple):
-            entries.append(item)
-        elif isinstance(item, list):
+        if isinstance(item, list):  # a dash line or a heading, and the paragraph after it
             entries.extend(item)
-        else:  # a TEXT line
-            entries.append(("line", item))
+        else:  # a line: its kind from its terminal
+            entries.append((_KIND.get(item.type, "line"), item))
         return entries
 
     def blocks(self, children):
-        """The blocks after the first, in order (each came after its gap)."""
-        blocks = children[0] if len(children) == 3 else []
-        blocks.append(children[-1])
+        """The blocks after the first, in order, each as (kind, token) entries: its
+        first line (kind from its terminal), then the lines after it."""
+        if isinstance(children[0], list):  # the blocks before this one
+            blocks, first, rest = children[0], children[2], children[3:]
+        else:
+            blocks, first, rest = [], children[1], children[2:]
+        entries = first if isinstance(first, list) else [(_KIND.get(first.type, "line"), first)]
+        if rest:
+            entries.extend(rest[0])
+        blocks.append(entries)
         return blocks
-
-    def block(self, children):
-        return _flatten(children)
 
     def preamble(self, children):
         return children[0] if children else []
 
     def paragraphs(self, children):
         """The body's blocks: the first item with the lines after it, then the others."""
-        first, rest = [], []
-        for child in children:
-            if isinstance(child, list) and child and isinstance(child[0], list):
+        first, rest = [children[0]], []  # the first paragraph
+        for child in children[1:]:
+            if isinstance(child, list) and isinstance(child[0], list):
                 rest = child  # `blocks`
-            elif child is not None:  # the first item, the lines after it
-                first.extend(child if isinstance(child, list) else [child])
+            elif isinstance(child, list):  # the lines after the first paragraph
+                first.extend(child)
         return ("paragraphs", [first] + rest)
 
     def body(self, children) -> BodyParts:
@@ -440,7 +456,7 @@ class BodyTransformer(Transformer_NonRecursive):
             elif len(tokens) == 1 or text.count("\n") + 1 == len(tokens):
                 body_blocks.append([("line", t) for t in tokens])
             else:  # text that a glued field was cut from: keep only the text itself
-                body_blocks.append([("line", Token("TEXT", line + "\n", line=tokens[0].line))
+                body_blocks.append([("line", _LineToken("TEXT", line + "\n", tokens[0].line))
                                     for line in text.split("\n")])
         return body_blocks
 
@@ -455,7 +471,7 @@ class BodyTransformer(Transformer_NonRecursive):
             if cut and len(text[cut.end():].split()) >= 12:
                 out.append((kind, tokens, text[:cut.end()].rstrip()))
                 rest = text[cut.end():]
-                out.append(("line", [Token("TEXT", line + "\n", line=tokens[0].line) for line in rest.split("\n")],
+                out.append(("line", [_LineToken("TEXT", line + "\n", tokens[0].line) for line in rest.split("\n")],
                             rest))
                 self._warn(parts, "refs" if kind == "ref" else "classified_by", tokens[0].line,
                            "text run on after the field read as the body")
@@ -553,7 +569,7 @@ class BodyTransformer(Transformer_NonRecursive):
                 and _is_name(head.group("rest")) and head.group("rest")[:1].isupper():
             # "... posed in paragraph" / "" / "3. Koenig": the number ends the sentence, the name signs
             parts.signature_line = head.group("rest").strip()
-            last[-1] = ("line", Token("TEXT", lines[-1][: head.start("rest")].rstrip() + "\n", line=token.line))
+            last[-1] = ("line", _LineToken("TEXT", lines[-1][: head.start("rest")].rstrip() + "\n", token.line))
             self._warn(parts, "signature", token.line,
                        f"signature {parts.signature_line!r} read after a paragraph number that ends a sentence")
             return
@@ -561,7 +577,7 @@ class BodyTransformer(Transformer_NonRecursive):
         if m and _is_name(m.group("sig")) and _words_after_head(m.group("text")):
             text = m.group("text").rstrip()
             parts.signature_line = m.group("sig")
-            last[-1] = (kind, Token(_type(token), text + "\n", line=token.line))
+            last[-1] = (kind, _LineToken(_type(token), text + "\n", token.line))
             self._warn(parts, "signature", token.line,
                        f"signature {parts.signature_line!r} cut from the end of the last line of text")
 
@@ -581,8 +597,10 @@ class BodyTransformer(Transformer_NonRecursive):
                                "an upper-case line alone over a paragraph read as a heading")
                 continue
             builder.block(block)
-        for p in parts.paragraphs:
-            p.text = "\n\n".join(_clean(chunk) for chunk in p.text.split("\n\n") if chunk.strip())
+        for p in parts.paragraphs:  # whitespace collapsed, blank lines between blocks kept
+            text = p.text
+            p.text = "\n\n".join(_clean(c) for c in text.split("\n\n") if c.strip()) if "\n\n" in text \
+                else _clean(text)
 
 
 # an unnumbered block that starts a paragraph of its own after numbered ones
@@ -674,7 +692,8 @@ class _Builder:
         if runs:
             lines = _run_lines(lines, count)
         # a block of redaction lines stands for paragraphs the release took out
-        if all(k == "line" and all(_REDACTION.match(x) for x in r.split("\n")) for k, _, r in lines):
+        if lines[0][0] == "line" and "XXXXX" in lines[0][2] and all(
+                k == "line" and all(_REDACTION.match(x) for x in r.split("\n")) for k, _, r in lines):
             self.current = None
         heading = _block_heading(lines) if 2 <= count <= 4 else None
         if heading is not None:
@@ -797,7 +816,7 @@ def _single_lines(entries: list) -> list:
             out.append((kind, token, *raw))
             continue
         for k, line in enumerate(text.split("\n")):
-            t = Token("TEXT", line + "\n", line=token.line + k)
+            t = _LineToken("TEXT", line + "\n", token.line + k)
             out.append((kind, t, line) if raw else (kind, t))
     return out
 
@@ -818,8 +837,8 @@ def _run_lines(lines: list, count: int) -> list:
         nxt = lines[k + 1][2] if k + 1 < len(lines) else ""
         if kind == "line" and "\n" in raw and nxt.rstrip()[-1:] in ("-", "="):
             cut = raw.rindex("\n")
-            out.append((kind, Token("TEXT", raw[:cut] + "\n", line=token.line), raw[:cut]))
-            out.append((kind, Token("TEXT", raw[cut + 1:] + "\n", line=token.line + raw.count("\n")), raw[cut + 1:]))
+            out.append((kind, _LineToken("TEXT", raw[:cut] + "\n", token.line), raw[:cut]))
+            out.append((kind, _LineToken("TEXT", raw[cut + 1:] + "\n", token.line + raw.count("\n")), raw[cut + 1:]))
         else:
             out.append(entry)
     return out
@@ -902,10 +921,3 @@ def _ref_lines(tokens: list) -> tuple[list, list]:
                 and len(raw.split()) >= 4:
             return tokens[:k], tokens[k:]
     return tokens, []
-
-
-def _flatten(children: list) -> list:
-    flat = []
-    for child in children:
-        flat.extend(child if isinstance(child, list) else [child])
-    return flat
