@@ -214,6 +214,13 @@ _END_NOTE = re.compile(r"^end\s+(?:of\s+)?(?:summary|comment|note)\b[.\s]*", re.
 _NUMBERED = re.compile(r"^\s*¶?\s*\d{1,3}\s*[.)]")
 _FIELD_WORD = re.compile(r"^\s*(?:TAGS?\b|SUBJ(?:ECT)?\s*:|REF|E\.\s?O\.|CLASSIFIED\s+BY)", re.I)
 _REDACTION = re.compile(r"^\s*(?:X{5,}[\s.,;:]*)+$")
+# small patterns the checks below use on many lines, compiled once
+_LETTER = re.compile(r"[A-Za-z]")
+_LOWER = re.compile(r"[a-z]")
+_TWO_CAPITALS = re.compile(r"[A-Z]{2}")
+_CAPITAL_WORD = re.compile(r"[A-Z]+")
+_XS = re.compile(r"X+")
+_NO_WORD = re.compile(r"^[\W_]*$")
 _STRAY = {"SIPDIS"}  # a caveat the archive's conversion dropped into the text
 
 
@@ -229,7 +236,7 @@ def _heading_like(text: str, from_long: bool = False, strict: bool = False) -> b
         return False
     if from_long and text.endswith("."):
         return False
-    return len(re.findall(r"[A-Za-z]", text[:12])) >= 2 and not _NUMBERED.match(text) \
+    return len(_LETTER.findall(text[:12])) >= 2 and not _NUMBERED.match(text) \
         and not _FIELD_WORD.match(text) and not _REDACTION.match(text) and "   " not in text \
         and not _NOT_HEADING.search(text)
 
@@ -248,7 +255,9 @@ def split_heading(line: str) -> Optional[tuple[str, str]]:
     both = _BOTH_DASHES.match(line)
     if both and _heading_like(both.group(1)):  # "-- AFGHANISTAN --"
         return "", " ".join(both.group(1).split())
-    m = _TRAILING_DASHES.search(line)
+    # the dashes are in the line's tail of spaces, dashes and "=": searched from there
+    body = line[:-1] if line.endswith("\n") else line
+    m = _TRAILING_DASHES.search(line, len(body.rstrip(" \t=-")))
     if not m or m.start() == 0:
         return None
     s = line[:m.start()].rstrip()
@@ -296,6 +305,8 @@ _TRAILER = re.compile(
     rf"^\s*(?:>|(?:{CLASS_WORDS})(?:\s*//?\s*[A-Z ]+)?"
     r"|NNNN?|BT|=+\s*CABLE ENDS\s*=+|[A-Z]*VZCZ[A-Z]*|\*\*\*.*\*\*\*.*|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?"
     r"|[\W_]*|(?:</?[a-z]+[^<>]*>\s*)+|Declassified/Released US Department of State.*|Systematic Review \d.*)\s*$")
+# what may stand before an upper-case name that signs: a redaction, an end of comment, a slash, GP-1
+_BEFORE_UPPER_NAME = re.compile(r"X{4,}|\bCOMMENT\s*$|/\s*$|^GP-\d\s*$")
 _NAME_STAMP = re.compile(r"\s+\d{1,2}\s+\d{1,2}/\d{1,2}/\d{4}\s*$")
 _SIGNATURE = re.compile(r"^[*/\s]*[A-Za-z][A-Za-z.'\- ,]{1,40}[\s\"]*$")
 _UPPER_NAME = re.compile(r"^[A-Z][A-Z'-]+(?:\s+[A-Z][A-Z'-]+){0,3}\.{0,3}$")
@@ -307,12 +318,23 @@ _NOT_NAMES = set("""END COMMENT SUMMARY TEXT NOTE QUOTE UNQUOTE BT NNNN NNN MINI
 
 def _is_name(text: str) -> bool:
     words = set(text.replace(".", " ").upper().split())
-    return bool(words) and not words & _NOT_NAMES and not re.fullmatch(r"X+", text.strip("."))
+    return bool(words) and not words & _NOT_NAMES and not _XS.fullmatch(text.strip("."))
 
 
 # ------------------------------------------------------------ transformer
 # The kind of entry a body line makes, by its terminal (any other line is a "line")
 _KIND = {"PARA_PLAIN_LINE": "para", "PARA_MARKED_LINE": "para", "SUB_PLAIN_LINE": "sub", "SUB_STRONG_LINE": "sub"}
+
+
+def _para_entries(token) -> list:
+    """A numbered paragraph's entries: its own line, then the lines of prose its
+    terminal took after it, as the one run of lines TEXT_RUN (or TEXT) would have read."""
+    value = str(token)
+    cut = value.find("\n") + 1
+    if cut == len(value):
+        return [("para", token)]
+    return [("para", _LineToken(token.type, value[:cut], token.line)),
+            ("line", _LineToken("TEXT", value[cut:], token.line + 1))]
 
 
 class BodyTransformer(Transformer_NonRecursive):
@@ -341,24 +363,21 @@ class BodyTransformer(Transformer_NonRecursive):
     text = _field_rule("line")
     del _field_rule
 
-    # body lines arrive as (kind, token)
-    def _item(kind):  # noqa: N805 - a small factory for the methods below
-        def method(self, children):
-            return (kind, children[0])
-        return method
+    # body lines arrive as lists of (kind, token) entries
+    def para(self, children):
+        return _para_entries(children[0])
 
-    para = _item("para")
-    sub = _item("sub")  # after a dash line (the rule `after_dash`)
-    del _item
+    def sub(self, children):  # after a dash line (the rule `after_dash`)
+        return [("sub", children[0])]
 
     def dashed(self, children):
-        return [("line", children[0])] + children[1:]
+        return [("line", children[0])] + (children[1] if len(children) > 1 else [])
 
     ended = dashed  # a sentence-ending line, and the paragraph that may follow it
 
     def heading(self, children):
         """A one-line heading with its dashes, and the paragraph that may follow it."""
-        return [("heading", children[0])] + children[1:]
+        return [("heading", children[0])] + (children[1] if len(children) > 1 else [])
 
     texts = staticmethod(_gather)
     plain_lines = staticmethod(_gather)
@@ -379,6 +398,8 @@ class BodyTransformer(Transformer_NonRecursive):
             entries, item = children
         if isinstance(item, list):  # a dash line or a heading, and the paragraph after it
             entries.extend(item)
+        elif item.type == "PARA_MARKED_LINE":
+            entries.extend(_para_entries(item))
         else:  # a line: its kind from its terminal
             entries.append((_KIND.get(item.type, "line"), item))
         return entries
@@ -390,7 +411,12 @@ class BodyTransformer(Transformer_NonRecursive):
             blocks, first, rest = children[0], children[2], children[3:]
         else:
             blocks, first, rest = [], children[1], children[2:]
-        entries = first if isinstance(first, list) else [(_KIND.get(first.type, "line"), first)]
+        if isinstance(first, list):
+            entries = first
+        elif first.type in ("PARA_PLAIN_LINE", "PARA_MARKED_LINE"):
+            entries = _para_entries(first)
+        else:
+            entries = [(_KIND.get(first.type, "line"), first)]
         if rest:
             entries.extend(rest[0])
         blocks.append(entries)
@@ -401,7 +427,7 @@ class BodyTransformer(Transformer_NonRecursive):
 
     def paragraphs(self, children):
         """The body's blocks: the first item with the lines after it, then the others."""
-        first, rest = [children[0]], []  # the first paragraph
+        first, rest = children[0], []  # the first paragraph
         for child in children[1:]:
             if isinstance(child, list) and isinstance(child[0], list):
                 rest = child  # `blocks`
@@ -510,7 +536,7 @@ class BodyTransformer(Transformer_NonRecursive):
             if parts.subject is None:
                 parts.subject = fields.parse_subject(text) or None
         elif kind == "ref":
-            value = re.sub(r"^\s*REF[A-Z()]*\s*:\s*", "", text, count=1, flags=re.I)
+            value = _REF_LABEL_TEXT.sub("", text, count=1)
             parts.ref_text = f"{parts.ref_text} {value}" if parts.ref_text else value
         elif kind == "classified_by":
             if parts.classified_by is None:
@@ -554,8 +580,8 @@ class BodyTransformer(Transformer_NonRecursive):
             before = lines[-2] if len(lines) > 1 else None
             upper = bool(_UPPER_NAME.match(name))
             alone = before is None or _ends_sentence(before) or _NOT_HEADING.search(before) \
-                or re.match(r"^[\W_]*$", before) or (
-                upper and (re.search(r"[a-z]", before) or re.search(r"X{4,}|\bCOMMENT\s*$|/\s*$|^GP-\d\s*$", before)))
+                or _NO_WORD.match(before) or (
+                upper and (_LOWER.search(before) or _BEFORE_UPPER_NAME.search(before)))
             dotted = last_line.rstrip().endswith(".") and not last_line.rstrip().endswith("..")
             if alone and _SIGNATURE.match(name) and (upper or not dotted or before is None):
                 parts.signature_line = name
@@ -630,9 +656,9 @@ def _capital_heading(block: list) -> bool:
     text = _strip_dashes(text)
     if not text or len(text) > 100 or len(text.split()) > 12 or text.endswith((".", ",", ";")):
         return False
-    if re.search(r"[a-z]", text) or not re.search(r"[A-Z]{2}", text) or _REDACTION.match(text):
+    if _LOWER.search(text) or not _TWO_CAPITALS.search(text) or _REDACTION.match(text):
         return False
-    words = set(re.findall(r"[A-Z]+", text))
+    words = set(_CAPITAL_WORD.findall(text))
     return bool(words - _NOT_NAMES) and _heading_like(text) and not _TRAILER.match(text)
 
 
@@ -873,6 +899,7 @@ _REF_PROSE = re.compile(rf"\d\s+(?=(?:{MARK})\s+[A-Z]|[A-Z][a-z]+\s+[a-z]+\s+[a-
 # where the body runs on after the reasons of a Classified By: a paragraph's mark and a capital
 _CLASSBY_BODY = re.compile(rf"(?i:reasons?)\b.*?\s(?=(?:{MARK})\s+[A-Z\"'])")
 _RUN_ON_BODY = {"ref": _REF_PROSE, "classified_by": _CLASSBY_BODY}
+_REF_LABEL_TEXT = re.compile(r"^\s*REF[A-Z()]*\s*:\s*", re.I)  # the label a REF field's text starts with
 _REF_LABELLED = re.compile(r"^\s*REF(?:TEL)?\s+[A-Z]\s*:", re.I)
 _REF_ITEM = re.compile(r"^\s*¶?\s*\(?[A-Za-z][.)]\s")
 
@@ -908,6 +935,7 @@ def _merge_ref_items(groups: list) -> list:
 
 
 # a line of prose after the references: no digit, several words, not a reference's label
+_ENDS_IN_NUMBER = re.compile(r"\d\)?\s*$")
 _PROSE = re.compile(r"^(?!\s*\(?[A-Za-z][.)]\s)(?!.*\d)\s*[A-Z][^\n]*\s\S+\s\S+")
 
 
@@ -917,7 +945,7 @@ def _ref_lines(tokens: list) -> tuple[list, list]:
     for k in range(1, len(tokens)):
         raw = str(tokens[k])
         prev = str(tokens[k - 1]).rstrip()
-        if _PROSE.match(raw) and (re.search(r"\d\)?\s*$", prev) or _SENTENCE_END.search(prev)) \
+        if _PROSE.match(raw) and (_ENDS_IN_NUMBER.search(prev) or _SENTENCE_END.search(prev)) \
                 and len(raw.split()) >= 4:
             return tokens[:k], tokens[k:]
     return tokens, []
