@@ -184,12 +184,20 @@ _GLUED_KIND = [
 
 
 _MARK_ONLY = re.compile(r"^\s*\(\s*[A-Z/]{1,12}\s*\)\s*$")
+# Where a glued field may start: each label's first letter, not after a letter, then the
+# rest of its word (a looser _GLUED). Every alternative starts with a letter, so a search
+# skips from one such letter to the next where _GLUED tries every position.
+_GLUED_HINT = re.compile(
+    r"E(?<![A-Za-z]E)\.|T(?<![A-Za-z]T)(?:AGS|AGES|ABS|GS|AS):|A(?<![A-Za-z]A)GS:|S(?<![A-Za-z]S)(?:UBJECT|ubject):"
+    r"|R(?<![A-Za-z]R)EF|C(?<![A-Za-z]C)LASSIFIED BY:|Classified By:|Classified by ")
 
 
 def _split_glued(kind: str, text: str) -> list[tuple[str, str]]:
     """Split a field's text where another field starts inside it."""
     if ":" not in text and "lassified by " not in text:
         return [(kind, text)]  # every glued field has its colon but `Classified by Name`
+    if not _GLUED_HINT.search(text, 1):
+        return [(kind, text)]  # no field starts after the first character
     pieces = [p for p in _GLUED.split(text) if p.strip()]
     if len(pieces) > 1 and _MARK_ONLY.match(pieces[0]):  # "(U) " before "Classified by ..."
         pieces[:2] = [pieces[0] + pieces[1]]
