@@ -23,11 +23,9 @@ CABLE_FIELDS = [f.name for f in dataclasses.fields(Cable) if f.name not in _OWN_
 
 def cable_columns(cable: Cable) -> dict:
     """The model's scalar fields as `cables` columns; list fields (tags, caveats) as JSON."""
-    row = {}
-    for name in CABLE_FIELDS:
-        value = getattr(cable, name)
-        row[name] = json.dumps(value) if isinstance(value, list) else value
-    return row
+    values = vars(cable)  # one dict look-up a field, not a getattr call
+    return {name: json.dumps(value) if isinstance(value := values[name], list) else value
+            for name in CABLE_FIELDS}
 
 
 def now() -> str:
@@ -36,7 +34,7 @@ def now() -> str:
 
 def positions(items) -> list[int]:
     """The items' own positions if usable as a primary key, else their order from 1."""
-    given = [getattr(i, "position", 0) for i in items]
+    given = [i.position for i in items]
     if all(given) and len(set(given)) == len(given):
         return given
     return list(range(1, len(items) + 1))
@@ -59,11 +57,12 @@ def capped(raw):
 
 
 def error_row(source, line, column, message, raw, format, cable_id=None, part="input",
-              severity="error") -> dict:
-    """An ingest_errors row whose id hashes its identity, so re-ingest adds no duplicate."""
-    key = "\x00".join(
-        str(v) for v in (source, line, column, message, raw, cable_id or "", part)
-    )
+              severity="error", seen: Optional[str] = None) -> dict:
+    """An ingest_errors row whose id hashes its identity, so re-ingest adds no duplicate.
+
+    `seen` is the time to record, when the caller took it once for many rows.
+    """
+    key = f"{source}\x00{line}\x00{column}\x00{message}\x00{raw}\x00{cable_id or ''}\x00{part}"
     return {
         "id": hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest(),
         "source": source,
@@ -75,7 +74,7 @@ def error_row(source, line, column, message, raw, format, cable_id=None, part="i
         "cable_id": cable_id,
         "part": part,
         "severity": severity,
-        "first_seen": now(),
+        "first_seen": seen or now(),
     }
 
 
@@ -97,9 +96,11 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
     refs_meta = raw.meta.references if raw is not None and raw.meta else None
 
     errors: dict[str, dict] = {}
-    for note in raw.notes if raw is not None else ():
+    notes = raw.notes if raw is not None else ()
+    stamp = now() if notes or cable.problems else None  # one clock reading for all its rows
+    for note in notes:
         row = error_row(cable.source, 0, 0, note, "", cable.format, cable_id=cid, part="input",
-                        severity="warning")
+                        severity="warning", seen=stamp)
         errors.setdefault(row["id"], row)
     split: dict[str, list[str]] = {}  # the header's and body's lines, split once for all problems
     for p in cable.problems:
@@ -108,7 +109,7 @@ def cable_rows(cable: Cable, raw: Optional[RawCable] = None) -> dict[str, list[d
             split[part] = (getattr(cable, part) or "").splitlines()
         row = error_row(
             cable.source, p.line, p.column, p.message, _line_of(split[part], p.line),
-            cable.format, cable_id=cid, part=p.part, severity=p.severity,
+            cable.format, cable_id=cid, part=p.part, severity=p.severity, seen=stamp,
         )
         errors.setdefault(row["id"], row)
 

@@ -168,22 +168,27 @@ def parse_dtg(line: str) -> dict:
     m = _DTG.match(line)
     if not m:
         return {"precedence": None, "dtg": line.strip() or None, "created": None}
-    year = m.group("year")
+    prec, day, hh, mm, mon, year, marks = m.group("prec", "day", "hh", "mm", "mon", "year", "marks")
     if len(year) == 2:
         year = ("19" if int(year) >= 66 else "20") + year
-    month = MONTHS.get(m.group("mon"))
+    month = MONTHS.get(mon)
     created = None
-    if month and 1 <= int(m.group("day")) <= 31:
-        created = f"{year}-{month:02d}-{m.group('day')} {m.group('hh')}:{m.group('mm')}"
-    prec = " ".join((m.group("prec") or "").split()) or None
-    dtg = line.strip()[len(m.group("prec") or ""):].strip() if m.group("prec") else line.strip()
-    dtg = dtg[: len(dtg) - len(m.group("marks"))].strip() if m.group("marks") else dtg
-    return {"precedence": prec, "dtg": dtg, "created": created}
+    if month and 1 <= int(day) <= 31:
+        created = f"{year}-{month:02d}-{day} {hh}:{mm}"
+    dtg = line.strip()
+    if prec:
+        dtg = dtg[len(prec):].strip()
+    if marks:
+        dtg = dtg[: len(dtg) - len(marks)].strip()
+    precedence = (" ".join(prec.split()) or None) if prec else None
+    return {"precedence": precedence, "dtg": dtg, "created": created}
 
 
 _PRECEDENCES = r"NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE|FLASH"
+# The station ends only before a space or at the end (the lookahead): the lazy station
+# then skips the other places at once instead of trying precedence and serial at each.
 _ADDRESS = re.compile(
-    rf"^\s*(?:(?P<ri>R[A-Z0-9]{{3,7}})\s*/\s*)?(?P<station>.*?)"
+    rf"^\s*(?:(?P<ri>R[A-Z0-9]{{3,7}})\s*/\s*)?(?P<station>.*?)(?=\s|\Z)"
     rf"(?:\s+(?P<prec>{_PRECEDENCES}))?(?:\s+(?P<serial>\d{{1,6}}(?:\s*-\s*\d{{1,6}})?))?\s*$")
 
 
@@ -198,9 +203,9 @@ def parse_address(line: str, role: str, position: int) -> Recipient:
 def _address_parts(line: str) -> tuple:
     m = _ADDRESS.match(line)
     assert m  # the pattern accepts any line
-    station = " ".join(m.group("station").split())
-    serial = "".join(m.group("serial").split()) if m.group("serial") else None  # "9759-9760": a range
-    return station, m.group("ri"), m.group("prec"), serial
+    station, ri, prec, serial = m.group("station", "ri", "prec", "serial")
+    serial = "".join(serial.split()) if serial else None  # "9759-9760": a range
+    return " ".join(station.split()), ri, prec, serial
 
 
 _POST_KINDS = {"AMEMBASSY": "Embassy", "AMCONSUL": "Consulate", "USMISSION": "Mission",

@@ -70,6 +70,9 @@ _TOKEN = re.compile(
     r"|(?P<num>(?<![\w./:-])-?0*\d{1,7}(?![\w/]|:\S|[.,-]\d))"   # 1234, -097844
     r"|(?P<word>[A-Za-z][A-Za-z']*\.?)"                        # station words
     r"|(?P<other>\S)")
+_ID_PARTS = re.compile(r"(\d{2})([A-Z]+?)0*(\d+)$")  # 08CAIRO2408 -> 08, CAIRO, 2408
+_YEAR_STATION = re.compile(r"(\d{2})([A-Z]+)$")  # 10SHENYANG -> 10, SHENYANG
+_DIGIT = re.compile(r"\d")
 _MONTHS = {"JAN", "JANUARY", "FEB", "FEBRUARY", "MAR", "MARCH", "APR", "APRIL", "MAY", "JUN", "JUNE",
            "JUL", "JULY", "AUG", "AUGUST", "SEP", "SEPT", "SEPTEMBER", "OCT", "OCTOBER", "NOV",
            "NOVEMBER", "DEC", "DECEMBER"}
@@ -89,7 +92,7 @@ class Citation:
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:
-    return [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(text.upper())]
+    return [(m.lastgroup, m[0], m.start()) for m in _TOKEN.finditer(text.upper())]
 
 
 def _year(text: str) -> Optional[str]:
@@ -108,6 +111,8 @@ def _is_year(token: tuple[str, str, int]) -> bool:
 
 def find_citations(text: str) -> list[Citation]:
     """Every citation in a piece of field text, left to right."""
+    if not _DIGIT.search(text):
+        return []  # each citation has a serial: text without a digit cites nothing
     toks = _tokens(text)
     out: list[Citation] = []
     used = -1  # index of the last token a citation took
@@ -115,7 +120,7 @@ def find_citations(text: str) -> list[Citation]:
         if i <= used:
             continue
         if kind == "id":
-            m = re.match(r"(\d{2})([A-Z]+?)0*(\d+)$", value)
+            m = _ID_PARTS.match(value)
             station, variant = _stations.lookup(m.group(2))
             if station and int(m.group(3)):
                 out.append(Citation(start, station, int(m.group(3)), m.group(1), m.group(2), variant))
@@ -178,7 +183,7 @@ def _station_before(toks, i: int, used: int):
     if j <= used:
         return None
     if toks[j][0] == "yst":
-        m = re.match(r"(\d{2})([A-Z]+)$", toks[j][1])
+        m = _YEAR_STATION.match(toks[j][1])
         station, variant = _stations.lookup(m.group(2))
         return (j, station, m.group(2), variant, year or m.group(1)) if station else None
     words: list[int] = []  # token indexes, nearest first
@@ -209,7 +214,8 @@ def _station_before(toks, i: int, used: int):
 # ----------------------------------------------------------------------------- items
 
 def _clean(text: str) -> str:
-    text = _PAGE_BREAK.sub(" ", text)
+    if "OF" in text or "PAGE" in text:  # each page break holds one: most fields skip the costly search
+        text = _PAGE_BREAK.sub(" ", text)
     text = " ".join(text.replace("¶", " ").split())
     text = _FIELD_LABEL.sub("", text, count=1)
     return _WORD_LABEL.sub(lambda m: m.group(1) + ".", text)
@@ -309,11 +315,29 @@ def _after_truncation(text: str) -> str:
 def _single_copy(text: str) -> str:
     """A field a page gives twice in a row (`07 KINSHASA 798 07 kinshasa 798`): one copy."""
     t = text.strip()
-    half = len(t) // 2
-    for k in sorted((i for i, ch in enumerate(t) if ch == " "), key=lambda i: abs(i - half))[:8]:
+    for k in _nearest_spaces(t, len(t) // 2, 8):
         if t[:k].strip().upper() == t[k:].strip().upper():
             return t[:k].strip()
     return text
+
+
+def _nearest_spaces(t: str, centre: int, n: int) -> list[int]:
+    """The offsets of the `n` spaces of `t` nearest `centre`, nearest first, the left one
+    of two as near: found outwards from the centre, not by sorting every space."""
+    out: list[int] = []
+    left, right = t.rfind(" ", 0, centre + 1), t.find(" ", centre + 1)
+    while len(out) < n and (left >= 0 or right >= 0):
+        if right < 0 or (left >= 0 and centre - left <= right - centre):
+            out.append(left)
+            left = t.rfind(" ", 0, left)
+        else:
+            out.append(right)
+            right = t.find(" ", right + 1)
+    return out
+
+
+_COLON = re.compile(r":\s")
+_TRAILING_JOINER = re.compile(r"(?:\s+(?:AND|and)|[\s,&])+$")  # `STATE 12 AND`, `BRASILIA 715,`
 
 
 def _unlabelled(text: str) -> list[tuple[str, Optional[Citation]]]:
@@ -324,7 +348,7 @@ def _unlabelled(text: str) -> list[tuple[str, Optional[Citation]]]:
     parts = []
     for part in text.split(";"):
         # `TEHRAN 1091: TEHRAN 263`: a colon parts items when a citation follows it
-        cuts = [m.end() for m in re.finditer(r":\s", part) if _cites_at(part, m.end())]
+        cuts = [m.end() for m in _COLON.finditer(part) if _cites_at(part, m.end())]
         parts += [part[a:b].rstrip(": ") for a, b in zip([0] + cuts, cuts + [len(part)])]
     for part in parts:
         part = part.strip(" ,")
@@ -333,7 +357,7 @@ def _unlabelled(text: str) -> list[tuple[str, Optional[Citation]]]:
         cites = find_citations(part)
         bounds = [0] + [c.start for c in cites[1:]] + [len(part)]
         for n, (a, b) in enumerate(zip(bounds, bounds[1:])):
-            piece = re.sub(r"(?:\s+(?:AND|and)|[\s,&])+$", "", part[a:b]).strip()
+            piece = _TRAILING_JOINER.sub("", part[a:b]).strip()
             if piece:
                 items.append((piece, cites[n] if cites else None))
     return items
@@ -342,6 +366,8 @@ def _unlabelled(text: str) -> list[tuple[str, Optional[Citation]]]:
 def split_items(text: str) -> list[tuple[Optional[str], str, Optional[Citation]]]:
     """(label, raw, citation) of each item of the field's text; the citation is the cable the
     item names, None for an e-mail, a meeting, a report number."""
+    if not text or text.isspace():
+        return []  # most cables have no REF field
     text = _single_copy(_after_truncation(_clean(_cut_body(text))))
     if not text:
         return []

@@ -103,6 +103,7 @@ STATE_MARGIN = 1.3
 _STATE_MIN_IDS = 10
 
 
+@functools.lru_cache(maxsize=None)  # a few hundred (year, month) pairs, asked for again and again
 def state_serial_ceiling(year: int, month: int) -> int:
     """The highest STATE serial a cable of `month` of `year` can cite from its own year."""
     table = state_serials()
@@ -138,6 +139,7 @@ def early_serial_ceiling(station: str, month: int) -> Optional[int]:
     return int(max(h for _, h in seen) * STATION_MARGIN)
 
 
+@functools.lru_cache(maxsize=8192)  # the words of references repeat: STATE, SECSTATE, BAGHDAD
 def lookup(spelling: str) -> tuple[Optional[str], bool]:
     """(station, guessed) for a spelling as a cable writes it; (None, False) if no station.
 

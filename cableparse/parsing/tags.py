@@ -37,12 +37,14 @@ _KEYWORD = re.compile(
     r"[ \t]*[:.;,]?[ \t]*")
 _MISSPELT = {"TAGES", "TABS", "TGS", "TAS", "AGS"}
 # what ends the field inside a line: page furniture, a repeated classification, the next
-# field glued on (`UBJECT:`, `XXXXXXXXXXXX:`, `Classified By:`)
+# field glued on (`UBJECT:`, `XXXXXXXXXXXX:`, `Classified By:`). `(?<!\S)` is "at the start
+# or after a space" (`(?<![^\s,;])` also after `,` `;`) in one test; a word before a colon
+# is taken whole (`*+`: no shorter part of it can be followed by the colon).
 _END = re.compile(
-    r"(?:^|(?<=\s))(?:TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|UNCLAS|LIMITED OFFICIAL USE"
+    r"(?<!\S)(?:TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|UNCLAS|LIMITED OFFICIAL USE"
     r"|C O N F I D E N T I A L|S E C R E T|U N C L A S)(?![A-Za-z])"
     r"|\bPAGE[ \t]+\d{2,3}\b|\b\d{6}Z\b"
-    r"|(?:^|(?<=[\s,;]))(?:Classified[ \t]+By|CLASSIFIED[ \t]+BY|[A-Za-z][A-Za-z0-9.'/-]*)[ \t]*:(?!//)")
+    r"|(?<![^\s,;])(?:Classified[ \t]+By|CLASSIFIED[ \t]+BY|[A-Za-z][A-Za-z0-9.'/-]*+)[ \t]*:(?!//)")
 _BRACKETS = re.compile(r"\(([^()]*)\)?")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z.'-]+(?:[ ][A-Za-z][A-Za-z.'-]*)*,[ ]?[A-Za-z][A-Za-z.'-]*(?:[ ][A-Za-z][A-Za-z.'-]*)*$")
 _CAVEATS = {"SIPDIS", "NOFORN", "NOCONTRACT", "EXDIS", "NODIS", "LIMDIS", "STADIS", "ORCON",
@@ -53,6 +55,14 @@ _MISSIONS = {"USEU", "USUN", "USNATO", "USOSCE", "UNVIE"}
 _PERSON_BEFORE = {"OVIP"}
 _LONGEST_PHRASE = 8  # words; `ITALY NATIONAL ELECTIONS ITALIAN POLITICS IRAQI FREEDOM` has 7
 _PERSON_MARK = "\x00"  # marks a person tag in the token stream
+_PERSON_REF = re.compile(rf"{_PERSON_MARK}(\d+)")  # a person marker and its index
+_VOWEL = re.compile(r"[AEIOU]")
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+_DIGIT = re.compile(r"\d")
+_SEPARATOR = re.compile(r"[,;]")
+_ENDS_IN_WORD = re.compile(r"(?:^|\s)[A-Za-z]{5,}\s*$")  # the line ends in a word, not a code
+_NUMBERED_CODE = re.compile(r"\b[A-Z]+-\d+\b")  # `EUR-25`: a code, not a number
 
 
 def _warning(message: str) -> ParseProblem:
@@ -97,7 +107,7 @@ def split_run(token: str) -> Optional[tuple[str, ...]]:
 def _is_word(token: str) -> bool:
     """A word of an author's phrase rather than a code: five letters or more, with a vowel,
     and not a known code with a letter too many (`PARMS`, `PRELP`)."""
-    if len(token) < 5 or not token.isalpha() or not re.search(r"[AEIOU]", token):
+    if len(token) < 5 or not token.isalpha() or not _VOWEL.search(token):
         return False
     return not (len(token) <= 6 and (token[:4] in vocabulary.codes() or token[-4:] in vocabulary.codes()))
 
@@ -105,7 +115,7 @@ def _is_word(token: str) -> bool:
 def _codey(token: str) -> bool:
     """An unknown token that is a code, not a word: two letters (`YE`), no vowel (`CKGR`),
     or a known code with a letter too many or too few (`PARMS`, `PRELP`)."""
-    if len(token) <= 2 or not re.search(r"[AEIOU]", token) or not token.isalpha():
+    if len(token) <= 2 or not _VOWEL.search(token) or not token.isalpha():
         return True
     return len(token) <= 6 and (token[:4] in vocabulary.codes() or token[-4:] in vocabulary.codes())
 
@@ -116,6 +126,8 @@ def _without_prose(items: list[tuple[str, str]], warnings: list[ParseProblem]) -
     Short words that are also country codes (`TO` Togo, `IS` Israel) count as words
     when words stand on both sides of them.
     """
+    if len(items) <= _LONGEST_PHRASE:
+        return list(items)  # too few for prose: each item stays
     out: list[tuple[str, str]] = []
     i = 0
     while i < len(items):
@@ -161,7 +173,7 @@ def _tokens(piece: str) -> list[str]:
 
 
 def _known_share(line: str, flipped: bool) -> float:
-    toks = [t for t in _tokens(re.sub(r"[,;]", " ", _BRACKETS.sub(" ", line))) if t]
+    toks = [t for t in _tokens(_SEPARATOR.sub(" ", _BRACKETS.sub(" ", line))) if t]
     if not toks:
         return 1.0
     good = 0
@@ -185,9 +197,9 @@ def _field_lines(text: str) -> tuple[list[str], Optional[str], bool, list[ParseP
             warnings.append(_warning(f"TAGS keyword misspelt {keyword!r}: read as TAGS"))
     first, ended = _cut(lines[0])
     # a case-flipped cable writes its codes in lower case (`Tags: prel, pgov`)
-    flipped = not re.search(r"[A-Z]", _BRACKETS.sub(" ", first)) and bool(re.search(r"[a-z]", first))
+    flipped = not _UPPER.search(_BRACKETS.sub(" ", first)) and bool(_LOWER.search(first))
     out = [first]
-    previous_word = bool(re.search(r"(?:^|\s)[A-Za-z]{5,}\s*$", first))
+    previous_word = bool(_ENDS_IN_WORD.search(first))
     for line in lines[1:]:
         if ended or not line.strip():
             break
@@ -195,18 +207,18 @@ def _field_lines(text: str) -> tuple[list[str], Optional[str], bool, list[ParseP
         if not line.strip():
             break
         body = _BRACKETS.sub(" ", line)
-        if not flipped and re.search(r"[a-z]", body):
+        if not flipped and _LOWER.search(body):
             break  # prose: the wrapped subject or the body, not codes
-        if re.search(r"\d", re.sub(r"\b[A-Z]+-\d+\b", "", body)):
+        if _DIGIT.search(_NUMBERED_CODE.sub("", body)):
             break  # `STATE 86108`, `REF BRASILIA 1837`, a date
-        words = _tokens(re.sub(r"[,;]", " ", body))
+        words = _tokens(_SEPARATOR.sub(" ", body))
         # an author's phrase wrapped onto the next line: `... KU COUNTRY` / `CLEARANCE`
         wrapped = previous_word and 0 < len([w for w in words if w]) <= 2 and all(
             _is_word(w.upper()) for w in words if w)
         if not wrapped and _known_share(line, flipped) < 0.5:
             break
         out.append(line)
-        previous_word = bool(re.search(r"(?:^|\s)[A-Za-z]{5,}\s*$", line))
+        previous_word = bool(_ENDS_IN_WORD.search(line))
     return out, keyword, flipped, warnings
 
 
@@ -221,13 +233,14 @@ def read_tags(text: str) -> tuple[list[str], list[str], list[ParseProblem]]:
     for line in lines:
         line, found = _persons_out(line)
         offset = len(persons)
-        line = re.sub(rf"{_PERSON_MARK}(\d+)", lambda m: f"{_PERSON_MARK}{int(m.group(1)) + offset}", line)
+        if offset:  # renumber this line's markers after the persons of the lines before
+            line = _PERSON_REF.sub(lambda m: f"{_PERSON_MARK}{int(m.group(1)) + offset}", line)
         persons += found
         joined_parts.append(line)
     joined = " ".join(joined_parts)
     if flipped:
         joined = joined.upper()
-    pieces = re.split(r"[,;]", joined)
+    pieces = _SEPARATOR.split(joined)
     comma_list = len([p for p in pieces if p.strip()]) > 1
     tags: list[str] = []
     person_tags: list[str] = []
@@ -244,7 +257,7 @@ def read_tags(text: str) -> tuple[list[str], list[str], list[ParseProblem]]:
             if t.startswith(_PERSON_MARK):
                 items.append(("P", persons[int(t[1:])]))
                 continue
-            if re.search(r"[a-z]", t):
+            if _LOWER.search(t):
                 continue  # a mixed-case word on a line of capitals is not a code (`Human Rights`)
             if t in _CAVEATS or not _CODE.match(t) and not _WORD.match(t):
                 continue
