@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 
 from .fields import parse_class_line
 from .grammar import cable_parser, furniture_parser, terminal_regex
@@ -31,19 +32,79 @@ def _label_head(line: str) -> bool:
     return bool(_LABEL_HEAD.search(line, max(0, len(line.rstrip(" \t")) - 10)))
 
 
+def _line_end(text: str, k: int) -> int:
+    """The offset of the end of the line holding offset `k` (its newline, or the text's end)."""
+    end = text.find("\n", k)
+    return len(text) if end < 0 else end
+
+
+def _ends_in_label_head(text: str, k: int) -> bool:
+    """`_label_head` for the line of the text holding offset `k`, read in place: no copy
+    of the line, and only a line whose last letter is a `d` is searched."""
+    end = _line_end(text, k)
+    last = end
+    while last and text[last - 1] in " \t":
+        last -= 1
+    return text[last - 1:last] in ("d", "D") and bool(_LABEL_HEAD.search(text, max(0, last - 10), end))
+
+
 _LABEL_TAIL = re.compile(r"^[ \t]*(?i:by)[ \t]*:")
 _MAX_LABEL_GAP = 3  # blank lines between the two halves
 # What may make a line furniture, or a line the loop changes: a page count (`002 OF 004`,
 # `01 OF 03`), a page header, a `-` for a blank line, the first half of a cut label, and
-# a paragraph run on after a full stop (`. (C)`, see `_run_on_lines`). Each pattern
-# starts with a literal, which the `re` engine finds fast (one alternation of them all
-# searched eight times slower), and is searched for only when its literal is in the text.
-_PAGE_COUNTS = [(word, re.compile(word + r"[ \t]+\d{3}")) for word in ("OF", "of", "Of")]
-_CANDIDATES = [(word, re.compile(word + tail, re.M)) for word, tail in (
-    ("PAGE", r"[ \t]+\d"), ("LASSIFIED", r"[ \t]*$"), ("lassified", r"[ \t]*$"))]
+# a paragraph run on after a full stop (`. (C)`, see `_run_on_lines`). Each is looked for
+# from a literal, which the `re` engine and `str.find` find fast (one alternation of them
+# all searched eight times slower). A word written in more than one case is looked for
+# once, in the text lower-cased, and each place found checked in the text itself.
+_PAGE_COUNT = re.compile(r"(?:OF|of|Of)[ \t]+\d{3}")
+_ANY_CASE_PAGE_COUNT = re.compile(r"of[ \t]+\d{3}")  # in the lower-cased text
+_PAGE_WORD = ("PAGE", re.compile(r"[ \t]+\d"))
+_LABEL_WORD = ("lassified", re.compile(r"[ \t]*$", re.M))  # ending a line
+# Letters `re` takes for an ASCII one when it ignores case, which `str.lower` does not make
+# it: where a text has none, its lower-cased copy shows every `classified`.
+_ODD_CASES = ("\u017f", "\u0131", "\u0130")  # long s, dotless i, dotted I
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _lower(text: str) -> str:
+    """The text lower-cased, each character where it was: `str.lower`, or for a text
+    with the one letter it makes two of (`İ`), only the ASCII letters."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def _found(text: str, word: str, tail: re.Pattern) -> list[int]:
+    """Offsets of `word` with `tail` after it."""
+    found, k = [], text.find(word)
+    while k >= 0:
+        if tail.match(text, k + len(word)):
+            found.append(k)
+        k = text.find(word, k + 1)
+    return found
+
+
+def _may_glue(text: str, k: int) -> bool:
+    """Whether the page count at `k` follows a number and blanks, as in a page break
+    (`00000104 002 OF 002`): only on such a line can `INLINE_PAGE_BREAK` match, and
+    searching for it tries every blank of the line."""
+    while k and text[k - 1] in " \t":
+        k -= 1
+    return k > 0 and text[k - 1].isdecimal()
+
+
+def _first_line(text: str) -> str:
+    """The text up to its first line end, with no split of the rest."""
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
+
+
 # What stands before the number of a paragraph run on after a sentence (`_RUN_ON`'s
 # start, up to the full stop of `2. (C)`)
 _RUN_ON_HEAD = re.compile(r"[.!?\"')\]\u201d-][ \t]+\d{1,2}[ \t]?\Z")
+_RUN_ON_NEEDLE = re.compile(r"\. ?\(")  # `. (` or `.(`: one search finds both
+# the same after a number standing apart (` 2. (`, ` 12. (`, `2 . (`) as `_RUN_ON_HEAD`
+# ends: the engine itself passes over the number starting a line (`1. (C)`), most marks
+_RUN_ON_AFTER_NUMBER = re.compile(r"\.(?:(?<=[ \t]\d\.)|(?<=[ \t]\d\d\.)|(?<=\d[ \t]\.)) ?\(")
 _DASH_ALONE = re.compile(r"\n[ \t]*-[ \t]*$", re.M)  # from the line end before it: "\n" leads
 _MAX_REPEATED_PREAMBLE = 30  # lines a section's repeated header may take
 _OTHER_PAGE_MARK = re.compile(
@@ -60,7 +121,14 @@ def _patterns():
               ("PARA_MARKED_LINE", "PARA_PLAIN_LINE", "SUB_STRONG_LINE", "SUB_PLAIN_LINE", "DASH_LINE")]
     patterns = {name: terminal_regex(furniture, name) for name in names}
     patterns["CLASS_LINE"] = terminal_regex(cable, "CLASS_LINE")
+    # one match for what any of several terminals matches, where a line is tried on each
+    patterns["AFTER_BREAK"] = _any_of(patterns[name] for name in ("CLASSIFICATION_ONLY", "OFFICE_LINE", "COUNTER_LINE"))
+    patterns["PARAGRAPH_START"] = _any_of(starts)
     return patterns, starts
+
+
+def _any_of(patterns) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
 
 
 class _Stripper:
@@ -68,7 +136,7 @@ class _Stripper:
         self.cable_id = cable_id
         self.p, self.starts = _patterns()
         self.text = text
-        self.lines = text.split("\n")
+        self.lines: list[str] = []  # split by `run`, for a text with furniture candidates only
         self.kept: list[str] = []
         self.where: list[int] = []
         self.first_rest: dict[int, str] = {}  # page number -> text glued to its header in section 1
@@ -87,16 +155,21 @@ class _Stripper:
         return own_page_marks(cable_id=self.cable_id, station=station)
 
     def _unglue(self, line: str, i: int) -> str:
-        # The generic mark first, only on lines with a page count: most cables have no
-        # mark glued inside a line.
-        if i not in self.counted or not self.p["INLINE_PAGE_BREAK"].search(line):
+        # The generic mark first, only on lines with a page count after a number (see
+        # `_may_glue`): most cables have no mark glued inside a line. Where it starts
+        # tells the own marks' search where to begin.
+        first = self.p["INLINE_PAGE_BREAK"].search(line) if i in self.counted else None
+        if first is None:
             return line
         if not self.inline_built:
             self.inline, self.inline_built = self._inline_pattern(), True
         if self.inline is not None:
-            line = self.inline(line)
+            line = self.inline(line, first.start())
+            if not self.p["INLINE_PAGE_BREAK"].search(line):  # all were this cable's own
+                return line
         # another cable's page break, quoted whole (`... U.S. BEIJING 00002305 003 OF 003 ...`):
-        # an upper-case station before the zero-padded serial
+        # an upper-case station before the zero-padded serial (which `INLINE_PAGE_BREAK`
+        # matches too, so none is left where it finds none)
         return _OTHER_PAGE_MARK.sub(" ", line)
 
     def _join_label(self, line: str, i: int) -> tuple[str, int]:
@@ -130,7 +203,7 @@ class _Stripper:
         n = len(self.lines)
         while i < n:
             line = self.lines[i]
-            if not line.strip() or any(self._is(k, line) for k in ("CLASSIFICATION_ONLY", "OFFICE_LINE", "COUNTER_LINE")):
+            if not line.strip() or self._is("AFTER_BREAK", line):
                 i += 1
             else:
                 break
@@ -141,7 +214,7 @@ class _Stripper:
         starts one, and the last ended a sentence or the break stood apart, with
         blank lines on both sides (09BRASILIA1428: ... / `11. Haitian Garment`)."""
         if nxt is not None and self.kept:
-            if any(p.match(nxt + "\n") for p in self.starts) and (
+            if self._is("PARAGRAPH_START", nxt) and (
                     set_apart or _SENTENCE_END.search(self.kept[-1])):
                 self.kept.append("")
                 self.where.append(where)
@@ -158,50 +231,76 @@ class _Stripper:
 
     def _candidates(self) -> tuple[list[int], set[int]]:
         """The lines (0-based) the loop below must look at, the others kept as they are;
-        and of them, those with a page count, where a page break may be glued inside.
+        and of them, those where a page break may be glued inside (see `_may_glue`).
 
         One search over the whole text instead of a few tests on every line: most
         lines of most cables are no furniture.
         """
         text = self.text
-        counts = [m.start() for word, pattern in _PAGE_COUNTS if word in text for m in pattern.finditer(text)]
-        counted = set(self._lines_at(sorted(counts)))
-        others = [m.start() for word, pattern in _CANDIDATES if word in text for m in pattern.finditer(text)]
+        low = _lower(text)
+        counts = [m.start() for m in _ANY_CASE_PAGE_COUNT.finditer(low) if _PAGE_COUNT.match(text, m.start())]
+        others = _found(text, *_PAGE_WORD)
+        others += self._label_lines(low)
         others += self._run_on_lines()
         others += [m.start() + 1 for m in _DASH_ALONE.finditer(text)]
-        if self.lines[0].strip() == "-":
+        if _first_line(text).strip() == "-":
             others.append(0)
-        return self._lines_at(sorted(counts + others)), counted
+        if not counts and not others:
+            return [], set()
+        glued = {k for k in counts if _may_glue(text, k)}
+        marks, counted = [], set()
+        for start, line in self._lines_at(sorted(counts + others)):
+            if not marks or marks[-1] != line:
+                marks.append(line)
+            if start in glued:
+                counted.add(line)
+        return marks, counted
 
     def _run_on_lines(self) -> list[int]:
         """Offsets of the `. (` and `.(` where a paragraph may be run on after a sentence
-        (`split_run_on` cuts there), or on a line ending in `classified` (the loop joins
-        a cut label): not the `1. (C)` that starts a paragraph, most lines with a mark."""
+        (`split_run_on` cuts there): not the `1. (C)` that starts a paragraph."""
+        text = self.text
+        return [m.start() for m in _RUN_ON_AFTER_NUMBER.finditer(text)
+                if _RUN_ON_HEAD.search(text, max(0, m.start() - 6), m.start())]
+
+    def _label_lines(self, low: str) -> list[int]:
+        """Offsets on the lines ending in `LASSIFIED` or `lassified`, perhaps the first half
+        of a label cut in two (see `_join_label`), and on those ending in `classified`
+        written otherwise that hold a `. (` or `.(` (which the loop looks at as run on)."""
         text, found = self.text, []
-        for needle in (". (", ".("):
-            k = text.find(needle)
-            while k >= 0:
-                start = text.rfind("\n", 0, k) + 1
-                end = text.find("\n", k)
-                if _RUN_ON_HEAD.search(text, max(start, k - 6), k) or _label_head(text[start:end if end >= 0 else None]):
-                    found.append(k)
-                k = text.find(needle, k + 1)
+        odd = any(c in text for c in _ODD_CASES)
+        if odd:  # rare: each `. (` looked at on its own
+            found = [m.start() for m in _RUN_ON_NEEDLE.finditer(text) if _ends_in_label_head(text, m.start())]
+        word, tail = _LABEL_WORD
+        k = low.find(word)
+        while k >= 0:
+            if tail.match(text, k + len(word)) and (text.startswith(("LASSIFIED", "lassified"), k) or (
+                    not odd and _ends_in_label_head(text, k) and self._holds_run_on_needle(k))):
+                found.append(k)
+            k = low.find(word, k + 1)
         return found
 
-    def _lines_at(self, starts: list[int]) -> list[int]:
-        """The lines (0-based, in order, each once) of sorted offsets into the text."""
+    def _holds_run_on_needle(self, k: int) -> bool:
+        """Whether the line of offset `k` holds a `. (` or `.(`."""
         text = self.text
-        found, line, pos = [], 0, 0
+        start, end = text.rfind("\n", 0, k) + 1, _line_end(text, k)
+        return bool(_RUN_ON_NEEDLE.search(text, start, end))
+
+    def _lines_at(self, starts: list[int]):
+        """Each of sorted offsets into the text, with its line (0-based)."""
+        text = self.text
+        line, pos = 0, 0
         for start in starts:
             line += text.count("\n", pos, start)
             pos = start
-            if not found or found[-1] != line:
-                found.append(line)
-        return found
+            yield start, line
 
     def run(self) -> tuple[str, list[int]]:
-        lines, n = self.lines, len(self.lines)
         (marks, self.counted), k = self._candidates(), 0  # counted: the lines a page break may be in
+        if not marks:  # nothing to take out: the text as it is, each line where it was
+            return self.text, list(range(1, self.text.count("\n") + 2))
+        lines = self.lines = self.text.split("\n")
+        n = len(lines)
         i = 0
         repeat = False
         while i < n:
@@ -301,18 +400,23 @@ def split_run_on(line: str) -> list[str]:
 _ANY_SERIAL = r"(?:0{3,}\d{1,7}|\d{8})"  # as INLINE_PAGE_BREAK writes it
 
 
-def _mark_head(cable_id: str | None, station: str | None) -> tuple[str, int | None] | None:
-    """The station part of a cable's own page break, and its serial when the id gives one.
+_ID = re.compile(r"\d{2}([A-Z]+?)(\d+)")
+
+
+def _mark_head(cable_id: str | None, station: str | None) -> tuple[str, int | None, int | None] | None:
+    """The station part of a cable's own page break, its serial when the id gives one,
+    and the most characters the station part takes, when there is a most.
 
     The break cuts the station to ten characters, spaces included (`USUN NEW Y`,
     `BUENOS AIR`), so the id's station letters are matched with optional spaces;
     with only the classification line's station, its first ten characters.
     """
-    m = re.fullmatch(r"\d{2}([A-Z]+?)(\d+)", cable_id or "")
+    m = _ID.fullmatch(cable_id or "")
     if m:
-        return r"\s?".join(m.group(1)[:6]) + r"[A-Z ]{0,8}?", int(m.group(2))
+        letters = m.group(1)[:6]
+        return r"\s?".join(letters) + r"[A-Z ]{0,8}?", int(m.group(2)), 2 * len(letters) - 1 + 8
     if station:
-        return r"\s+".join(map(re.escape, station[:10].split())) + r"[A-Z]*", None
+        return r"\s+".join(map(re.escape, station[:10].split())) + r"[A-Z]*", None, None
     return None
 
 
@@ -334,18 +438,26 @@ def _station_mark(head: str) -> re.Pattern:
 
 def own_page_marks(cable_id: str | None = None, station: str | None = None):
     """A function taking this cable's own page breaks out of a line, or None when
-    neither the id nor the station is known."""
+    neither the id nor the station is known.
+
+    Told where the line's first `INLINE_PAGE_BREAK` starts (`near`), which each break
+    ends in, the function leaves the text well before it unsearched: the pattern has
+    no literal to look for and tries every place. The line is cut after a space, where
+    the pattern's look-behind reads the same on either side of the cut.
+    """
     found = _mark_head(cable_id, station)
     if found is None:
         return None
-    head, serial = found
+    head, serial, width = found
     pattern = _station_mark(head)
-    if serial is None:
-        return lambda line: pattern.sub(" ", line)
 
     def own(m: re.Match) -> str:
-        return " " if _serial_fits(m.group("serial"), serial) else m.group(0)
-    return lambda line: pattern.sub(own, line)
+        return " " if serial is None or _serial_fits(m.group("serial"), serial) else m.group(0)
+
+    def marks(line: str, near: int = 0) -> str:
+        cut = line.rfind(" ", 0, near - width) + 1 if width is not None and near > width else 0
+        return line[:cut] + pattern.sub(own, line[cut:])
+    return marks
 
 
 def page_mark_pattern(cable_id: str | None = None, station: str | None = None,
@@ -357,7 +469,7 @@ def page_mark_pattern(cable_id: str | None = None, station: str | None = None,
     found = _mark_head(cable_id, station)
     if found is None:
         return None
-    head, serial = found
+    head, serial, _ = found
     patterns, _ = _patterns()
     tail = patterns["INLINE_PAGE_BREAK"].pattern
     if serial is not None:
