@@ -16,6 +16,7 @@ without the header and body the caller already holds.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -37,6 +38,9 @@ from .rows import parse_outcome
 CHUNK = 50
 
 _parse: Optional[Callable] = None  # the parse function, in each worker
+# The parse makes many short-lived objects and no cycles worth collecting often: with
+# Python's default thresholds the collector took a twentieth of a batch's parse.
+_PARSE_GC_THRESHOLD = (50_000, 50, 100)
 
 
 def default_jobs() -> int:
@@ -64,11 +68,22 @@ def _worker_init(parse) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _parse = parse or parse_raw
     _build_grammars()
-    # The parse makes many short-lived objects and no cycles worth collecting
-    # often: move what exists out of the collector's way and collect less often.
+    # move what exists out of the collector's way and collect less often
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    gc.set_threshold(*_PARSE_GC_THRESHOLD)
+
+
+@contextlib.contextmanager
+def _fewer_collections():
+    """Collect as seldom as the workers do while a batch is parsed in this process,
+    then give the process its own thresholds back."""
+    before = gc.get_threshold()
+    gc.set_threshold(*_PARSE_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _work(items: list[RawCable]) -> tuple[list, float]:
@@ -126,7 +141,8 @@ class InlineParsers:
 
     def submit(self, items: list[RawCable]) -> _Done:
         start = time.process_time()
-        out = _outcomes(self.parse, items)
+        with _fewer_collections():
+            out = _outcomes(self.parse, items)
         cpu = time.process_time() - start
         self.cpu += cpu
         return _Done(out, cpu)
