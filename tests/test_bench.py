@@ -53,3 +53,22 @@ def test_bench_small_scale_reports_every_stage(shared, tmp_path):
     assert "parse / floor" in results["table"]
     machine = results["machine"]
     assert machine["speed_probe_s_at_start"] > 0 and machine["speed_probe_s_at_end"] > 0
+
+
+def test_bench_one_job_times_the_floor_beside_each_batch(shared, tmp_path):
+    """With one job the classification floor is timed over each batch's own texts just
+    before the batch is parsed, and the parse is reported against that floor too."""
+    out = tmp_path / "bench"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--cables", "300", "--files", "0", "--jobs", "1",
+         "--out", str(out), "--skip", "read", "--skip", "ingest", "--skip", "files", "--skip", "datasette"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((out / "latest.json").read_text())
+    parse = results["parse"]
+    assert parse["jobs"] == 1
+    assert parse["cables"] + parse["no_id_or_failed"] == 300
+    assert parse["paired_floor_cpu_s"] > 0
+    assert results["ratios"]["parse_cpu_over_paired_floor_cpu"] == parse["parse_cpu_s"] / parse["paired_floor_cpu_s"]
+    assert "parse / floor of the same batches" in results["table"]
