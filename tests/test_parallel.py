@@ -1,7 +1,9 @@
 """Parallel ingest gives the archive a one-process ingest gives; the grammar loader falls back cleanly."""
 from __future__ import annotations
 
+import gc
 import sys
+import threading
 
 import pytest
 import sqlite_utils
@@ -10,6 +12,7 @@ from cableparse.archive import ingest
 from cableparse.archive.pool import AutoParsers, InlineParsers, parsers
 from cableparse.model import RawCable
 from cableparse.parsing import grammar as grammar_loader
+from cableparse.parsing.parser import parse_raw
 from cableparse.readers import iter_inputs
 
 from .live import archive_state
@@ -65,6 +68,34 @@ def test_small_input_starts_no_pool(real_items):
         assert pool.pool is None and pool.jobs == 1
         assert all(isinstance(o, dict) for o in outcomes)
     assert isinstance(parsers(1), InlineParsers)
+
+
+def test_parsing_in_threads_gives_the_process_its_gc_thresholds_back(real_items):
+    """A batch parsed in this process collects garbage as seldom as a worker does; when
+    threads parse batches at once, the last one to finish restores the thresholds."""
+    before = gc.get_threshold()
+    inline = InlineParsers()
+    barrier = threading.Barrier(3)
+    during, outcomes = [], []
+
+    def parse(k):
+        def slow_parse(item):
+            if item is real_items[k]:  # every thread inside its batch at once
+                barrier.wait(timeout=60)
+                during.append(gc.get_threshold())
+            return parse_raw(item)
+        outcomes.extend(InlineParsers(slow_parse).submit(real_items[k:k + 2]).get())
+
+    threads = [threading.Thread(target=parse, args=(k,)) for k in (0, 10, 20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 6 and all(isinstance(o, dict) for o in outcomes)
+    assert len(during) == 3 and all(t[0] > before[0] for t in during)
+    assert gc.get_threshold() == before
+    assert inline.submit(real_items[:1]).get()[0]["cables"][0]["id"] == real_items[0].meta.id
+    assert gc.get_threshold() == before
 
 
 def test_unpicklable_parse_runs_in_one_process():

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -74,16 +75,26 @@ def _worker_init(parse) -> None:
     gc.set_threshold(*_PARSE_GC_THRESHOLD)
 
 
+_inline_batches = {"running": 0, "thresholds": None}  # batches parsing in this process
+_inline_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def _fewer_collections():
-    """Collect as seldom as the workers do while a batch is parsed in this process,
-    then give the process its own thresholds back."""
-    before = gc.get_threshold()
-    gc.set_threshold(*_PARSE_GC_THRESHOLD)
+    """Collect as seldom as the workers do while batches are parsed in this process,
+    then give the process its own thresholds back (the last of several threads does)."""
+    with _inline_lock:
+        if not _inline_batches["running"]:
+            _inline_batches["thresholds"] = gc.get_threshold()
+            gc.set_threshold(*_PARSE_GC_THRESHOLD)
+        _inline_batches["running"] += 1
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _inline_lock:
+            _inline_batches["running"] -= 1
+            if not _inline_batches["running"]:
+                gc.set_threshold(*_inline_batches["thresholds"])
 
 
 def _work(items: list[RawCable]) -> tuple[list, float]:
