@@ -174,11 +174,12 @@ _FIELD_KINDS = {"class_line", "caveat", "eo", "tags", "subject", "ref", "classif
 # "E.O. 12958: DECL: 12/17/2014 TAGS: EAIR ...", "SUBJECT: ... REF: ... Classified By: ...",
 # "...VISIT TO CAIROClassified By: ...", "...E) CAIRO 730 Classified by Ambassador ...";
 # "designated under E.O. 13382 (reftel)" in a sentence is no field: the E.O. field has its colon
+_TAGS_WORDS = ("TAGS", "TAGES", "TABS", "TGS", "TAS", "AGS")  # the keyword and its misspellings
 _GLUED = re.compile(
-    r"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{4}\s*:|(?:TAGS|TAGES|TABS|TGS|TAS|AGS):|SUBJECT:|Subject:|REFS?:|REFTELS?:|CLASSIFIED BY:)"
-    r"|Classified By:|(?<=\s)Classified by (?=[A-Z]))")
+    rf"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{{4}}\s*:|(?:{'|'.join(_TAGS_WORDS)}):|SUBJECT:|Subject:|REFS?:|REFTELS?:"
+    r"|CLASSIFIED BY:)|Classified By:|(?<=\s)Classified by (?=[A-Z]))")
 _GLUED_KIND = [
-    (re.compile(r"^E\.\s?O\."), "eo"), (re.compile(r"^(?:TAGS|TAGES|TABS|TGS|TAS|AGS)\b"), "tags"), (re.compile(r"^SUBJECT", re.I), "subject"),
+    (re.compile(r"^E\.\s?O\."), "eo"), (re.compile(rf"^(?:{'|'.join(_TAGS_WORDS)})\b"), "tags"), (re.compile(r"^SUBJECT", re.I), "subject"),
     (re.compile(r"^REF"), "ref"), (re.compile(r"^CLASSIFIED BY", re.I), "classified_by"),
 ]
 
@@ -188,7 +189,8 @@ _MARK_ONLY = re.compile(r"^\s*\(\s*[A-Z/]{1,12}\s*\)\s*$")
 # rest of its word (a looser _GLUED). Every alternative starts with a letter, so a search
 # skips from one such letter to the next where _GLUED tries every position.
 _GLUED_HINT = re.compile(
-    r"E(?<![A-Za-z]E)\.|T(?<![A-Za-z]T)(?:AGS|AGES|ABS|GS|AS):|A(?<![A-Za-z]A)GS:|S(?<![A-Za-z]S)(?:UBJECT|ubject):"
+    "|".join(f"{w[0]}(?<![A-Za-z]{w[0]}){w[1:]}:" for w in _TAGS_WORDS)
+    + r"|E(?<![A-Za-z]E)\.|S(?<![A-Za-z]S)(?:UBJECT|ubject):"
     r"|R(?<![A-Za-z]R)EF|C(?<![A-Za-z]C)LASSIFIED BY:|Classified By:|Classified by ")
 
 
@@ -345,6 +347,13 @@ def _para_entries(token) -> list:
             ("line", _LineToken("TEXT", value[cut:], token.line + 1))]
 
 
+def _entries(token) -> list:
+    """A body line's entries, its kind from its terminal: a numbered paragraph's as
+    `_para_entries` gives them, any other line's one entry."""
+    kind = _KIND.get(token.type, "line")
+    return _para_entries(token) if kind == "para" else [(kind, token)]
+
+
 class BodyTransformer(Transformer_NonRecursive):
     """body tree -> BodyParts. `line_of` maps a parsed line to the user's line."""
 
@@ -406,10 +415,8 @@ class BodyTransformer(Transformer_NonRecursive):
             entries, item = children
         if isinstance(item, list):  # a dash line or a heading, and the paragraph after it
             entries.extend(item)
-        elif item.type == "PARA_MARKED_LINE":
-            entries.extend(_para_entries(item))
         else:  # a line: its kind from its terminal
-            entries.append((_KIND.get(item.type, "line"), item))
+            entries.extend(_entries(item))
         return entries
 
     def blocks(self, children):
@@ -419,12 +426,7 @@ class BodyTransformer(Transformer_NonRecursive):
             blocks, first, rest = children[0], children[2], children[3:]
         else:
             blocks, first, rest = [], children[1], children[2:]
-        if isinstance(first, list):
-            entries = first
-        elif first.type in ("PARA_PLAIN_LINE", "PARA_MARKED_LINE"):
-            entries = _para_entries(first)
-        else:
-            entries = [(_KIND.get(first.type, "line"), first)]
+        entries = first if isinstance(first, list) else _entries(first)
         if rest:
             entries.extend(rest[0])
         blocks.append(entries)
