@@ -31,11 +31,13 @@ from typing import Optional
 from ..model import ParseProblem
 from . import vocabulary
 
+# the keyword, then the misspellings cables write (transform.py finds glued fields by them)
+TAGS_WORDS = ("TAGS", "TAGES", "TABS", "TGS", "TAS", "AGS")
+_MISSPELT = set(TAGS_WORDS[1:])
 # the keyword: any case with a separator after it, or capitals glued to the first code
 _KEYWORD = re.compile(
-    r"^[ \t]*(?:(?P<kw>(?i:tags?|tages|tabs|tgs|tas|ags))(?![A-Za-z])|(?P<glued>TAGS?)(?=[A-Z]{2}))"
-    r"[ \t]*[:.;,]?[ \t]*")
-_MISSPELT = {"TAGES", "TABS", "TGS", "TAS", "AGS"}
+    rf"^[ \t]*(?:(?P<kw>(?i:tags?|{'|'.join(w.lower() for w in TAGS_WORDS[1:])}))(?![A-Za-z])"
+    r"|(?P<glued>TAGS?)(?=[A-Z]{2}))[ \t]*[:.;,]?[ \t]*")
 # what ends the field inside a line: page furniture, a repeated classification, the next
 # field glued on (`UBJECT:`, `XXXXXXXXXXXX:`, `Classified By:`). `(?<!\S)` is "at the start
 # or after a space" (`(?<![^\s,;])` also after `,` `;`) in one test; a word before a colon

@@ -20,6 +20,7 @@ from lark.visitors import Transformer_NonRecursive
 
 from ..model import Office, Paragraph, ParseProblem, Recipient
 from . import fields
+from .tags import TAGS_WORDS
 
 # The methods below touch tokens only through `.type`, `.line` and `str()`, so
 # lark-cython's own tokens (not `str` subclasses) can reach them (grammar_loader).
@@ -174,12 +175,11 @@ _FIELD_KINDS = {"class_line", "caveat", "eo", "tags", "subject", "ref", "classif
 # "E.O. 12958: DECL: 12/17/2014 TAGS: EAIR ...", "SUBJECT: ... REF: ... Classified By: ...",
 # "...VISIT TO CAIROClassified By: ...", "...E) CAIRO 730 Classified by Ambassador ...";
 # "designated under E.O. 13382 (reftel)" in a sentence is no field: the E.O. field has its colon
-_TAGS_WORDS = ("TAGS", "TAGES", "TABS", "TGS", "TAS", "AGS")  # the keyword and its misspellings
 _GLUED = re.compile(
-    rf"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{{4}}\s*:|(?:{'|'.join(_TAGS_WORDS)}):|SUBJECT:|Subject:|REFS?:|REFTELS?:"
+    rf"(?=(?<![A-Za-z])(?:E\.\s?O\.\s?1\d{{4}}\s*:|(?:{'|'.join(TAGS_WORDS)}):|SUBJECT:|Subject:|REFS?:|REFTELS?:"
     r"|CLASSIFIED BY:)|Classified By:|(?<=\s)Classified by (?=[A-Z]))")
 _GLUED_KIND = [
-    (re.compile(r"^E\.\s?O\."), "eo"), (re.compile(rf"^(?:{'|'.join(_TAGS_WORDS)})\b"), "tags"), (re.compile(r"^SUBJECT", re.I), "subject"),
+    (re.compile(r"^E\.\s?O\."), "eo"), (re.compile(rf"^(?:{'|'.join(TAGS_WORDS)})\b"), "tags"), (re.compile(r"^SUBJECT", re.I), "subject"),
     (re.compile(r"^REF"), "ref"), (re.compile(r"^CLASSIFIED BY", re.I), "classified_by"),
 ]
 
@@ -189,7 +189,7 @@ _MARK_ONLY = re.compile(r"^\s*\(\s*[A-Z/]{1,12}\s*\)\s*$")
 # rest of its word (a looser _GLUED). Every alternative starts with a letter, so a search
 # skips from one such letter to the next where _GLUED tries every position.
 _GLUED_HINT = re.compile(
-    "|".join(f"{w[0]}(?<![A-Za-z]{w[0]}){w[1:]}:" for w in _TAGS_WORDS)
+    "|".join(f"{w[0]}(?<![A-Za-z]{w[0]}){w[1:]}:" for w in TAGS_WORDS)
     + r"|E(?<![A-Za-z]E)\.|S(?<![A-Za-z]S)(?:UBJECT|ubject):"
     r"|R(?<![A-Za-z]R)EF|C(?<![A-Za-z]C)LASSIFIED BY:|Classified By:|Classified by ")
 
