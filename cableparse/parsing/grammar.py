@@ -31,10 +31,14 @@ import sys
 from importlib import resources
 
 from lark import Lark, Token, Tree
+from lark.load_grammar import FromPackageLoader
 from lark.parsers.lalr_analysis import Reduce
 
 from . import transform
 from .transform import BodyTransformer, HeaderTransformer
+
+# `%import terms (...)` in the .lark files: the vocabularies, from the installed package
+_TERMS = FromPackageLoader("cableparse.grammar", ("",))
 
 _CABLE_OPTIONS = dict(
     parser="lalr",
@@ -42,6 +46,7 @@ _CABLE_OPTIONS = dict(
     start=["header", "body"],
     propagate_positions=False,
     maybe_placeholders=False,
+    import_paths=[_TERMS],
 )
 
 
@@ -276,7 +281,7 @@ def transforming_parser(transformer_class) -> Lark:
 
 @functools.lru_cache(maxsize=None)
 def furniture_parser() -> Lark:
-    return Lark(grammar_text("furniture.lark"), parser="lalr", lexer="basic")
+    return Lark(grammar_text("furniture.lark"), parser="lalr", lexer="basic", import_paths=[_TERMS])
 
 
 def terminal_regex(parser, name: str) -> re.Pattern:

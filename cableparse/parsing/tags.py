@@ -30,6 +30,7 @@ from typing import Optional
 
 from ..model import ParseProblem
 from . import vocabulary
+from .terms import CLASSIFICATION
 
 # the keyword, then the misspellings cables write (transform.py finds glued fields by them)
 TAGS_WORDS = ("TAGS", "TAGES", "TABS", "TGS", "TAS", "AGS")
@@ -43,8 +44,7 @@ _KEYWORD = re.compile(
 # or after a space" (`(?<![^\s,;])` also after `,` `;`) in one test; a word before a colon
 # is taken whole (`*+`: no shorter part of it can be followed by the colon).
 _END = re.compile(
-    r"(?<!\S)(?:TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|UNCLAS|LIMITED OFFICIAL USE"
-    r"|C O N F I D E N T I A L|S E C R E T|U N C L A S)(?![A-Za-z])"
+    rf"(?<!\S){CLASSIFICATION}(?![A-Za-z])"
     r"|\bPAGE[ \t]+\d{2,3}\b|\b\d{6}Z\b"
     r"|(?<![^\s,;])(?:Classified[ \t]+By|CLASSIFIED[ \t]+BY|[A-Za-z][A-Za-z0-9.'/-]*+)[ \t]*:(?!//)")
 _BRACKETS = re.compile(r"\(([^()]*)\)?")

@@ -21,19 +21,13 @@ from lark.visitors import Transformer_NonRecursive
 from ..model import Office, Paragraph, ParseProblem, Recipient
 from . import fields
 from .tags import TAGS_WORDS
+from .terms import CLASSIFICATION, MARK
 
 # The methods below touch tokens only through `.type`, `.line` and `str()`, so
 # lark-cython's own tokens (not `str` subclasses) can reach them (grammar_loader).
 NATIVE_TOKENS_OK = True
 
-# The body's vocabulary, written once: the patterns below and furniture.py's are built
-# from it (the grammar's terminals spell the same words; tests/test_body.py holds them
-# to the same cables).
-# paragraph marks: (U) (SBU) (C) (S//NF) (S//REL TO FIVE EYES) (S-NOFORN) (C ) C)
-MARK_LEVELS = r"U|C|S|TS|SBU|FOUO|LOU|NF"
-MARK = rf"\(\s*(?:{MARK_LEVELS})(?:\s*(?://?|-)\s*[A-Z][A-Z0-9 ,/-]*)?\s*\)|(?:U|C|S|SBU)\)"
-# classification words as a line repeats them at a page's end or after the signature
-CLASS_WORDS = r"UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|C O N F I D E N T I A L|S E C R E T"
+# The vocabularies (marks, classification words) come from grammar/terms.lark via terms.py.
 _MARK = MARK
 _PARA_HEAD = re.compile(
     rf"^\s*¶?\s*(?P<num>\d{{1,3}})\s*[.)]?\s*(?P<mark>{_MARK})?\s*(?P<rest>.*)$", re.I | re.S)
@@ -312,7 +306,7 @@ _GLUED_SIGNATURE = re.compile(
     r"(?P<sig>[A-Z][A-Z'-]{2,30}(?: [A-Z][A-Z'-]{2,30})?(?=\.{0,3}\s*$)|[A-Z][a-z]{2,}(?:-?[A-Z][a-z]+)?(?=\.?\s*$))")
 _SENTENCE_END = re.compile(r"""[.:;!?"')\]\u201d]\s*$""")
 _TRAILER = re.compile(
-    rf"^\s*(?:>|(?:{CLASS_WORDS})(?:\s*//?\s*[A-Z ]+)?"
+    rf"^\s*(?:>|{CLASSIFICATION}(?:\s*//?\s*[A-Z ]+)?"
     r"|NNNN?|BT|=+\s*CABLE ENDS\s*=+|[A-Z]*VZCZ[A-Z]*|\*\*\*.*\*\*\*.*|\d{4}[A-Z]+\d+ - Classification: [A-Z/ ]+\"?"
     r"|[\W_]*|(?:</?[a-z]+[^<>]*>\s*)+|Declassified/Released US Department of State.*|Systematic Review \d.*)\s*$")
 # what may stand before an upper-case name that signs: a redaction, an end of comment, a slash, GP-1
