@@ -1,5 +1,6 @@
 """The vocabularies of grammar/terms.lark reach the grammar and the Python readers alike."""
 import re
+from pathlib import Path
 
 import pytest
 
@@ -8,8 +9,8 @@ from cableparse.parsing.grammar import cable_parser, furniture_parser, terminal_
 
 
 @pytest.mark.parametrize("line, level", [
-    # letter-spaced as the 1970s telegrams write the classification (none is in ../shared;
-    # "C O N F I D E N T I A L" is, see test_body)
+    # letter-spaced as the 1970s telegrams write the classification (these three are not in
+    # ../shared; the real one is below)
     ("T O P S E C R E T SECTION 01 OF 02 STATE 123456\n", "TOP SECRET"),
     ("L I M I T E D O F F I C I A L U S E ATHENS 2959\n", "LIMITED OFFICIAL USE"),
     ("U N C L A S S I F I E D ROME 3067\n", "UNCLASSIFIED"),
@@ -33,3 +34,12 @@ def test_caveats_are_read_longest_first_in_order():
     assert fields.parse_caveats("SENSITIVE BUT UNCLASSIFIED, NOFORN/NOCONTRACT") == [
         "SENSITIVE BUT UNCLASSIFIED", "NOFORN", "NOCONTRACT"]
     assert re.fullmatch(terms.MARK, "(s//rel to five eyes)")
+
+
+def test_a_real_letter_spaced_classification_line():
+    raw = Path(__file__).resolve().parents[2] / "shared/corpus/plusd/1974ATHENS03099_b.raw-content.txt"
+    line = raw.read_text(encoding="utf-8").splitlines()[22] + "\n"
+    assert line == "C O N F I D E N T I A L ATHENS 3099\n"
+    assert terminal_regex(cable_parser(), "CLASS_LINE").fullmatch(line)
+    read = fields.parse_class_line(line)
+    assert (read["level"], read["station"], read["number"]) == ("CONFIDENTIAL", "ATHENS", 3099)
