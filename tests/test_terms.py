@@ -1,11 +1,12 @@
 """The vocabularies of grammar/terms.lark reach the grammar and the Python readers alike."""
 import re
-from pathlib import Path
 
 import pytest
 
 from cableparse.parsing import fields, terms
 from cableparse.parsing.grammar import cable_parser, furniture_parser, terminal_regex
+
+from .conftest import CORPUS
 
 
 @pytest.mark.parametrize("line, level", [
@@ -37,7 +38,7 @@ def test_caveats_are_read_longest_first_in_order():
 
 
 def test_a_real_letter_spaced_classification_line():
-    raw = Path(__file__).resolve().parents[2] / "shared/corpus/plusd/1974ATHENS03099_b.raw-content.txt"
+    raw = CORPUS / "plusd/1974ATHENS03099_b.raw-content.txt"
     line = raw.read_text(encoding="utf-8").splitlines()[22] + "\n"
     assert line == "C O N F I D E N T I A L ATHENS 3099\n"
     assert terminal_regex(cable_parser(), "CLASS_LINE").fullmatch(line)
