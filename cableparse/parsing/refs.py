@@ -32,6 +32,7 @@ from typing import Optional
 
 from ..model import ParseProblem, Reference
 from . import stations as _stations
+from .terms import MONTH, MONTH_NAME
 
 # ----------------------------------------------------------------------------- the field's text
 
@@ -73,9 +74,7 @@ _TOKEN = re.compile(
 _ID_PARTS = re.compile(r"(\d{2})([A-Z]+?)0*(\d+)$")  # 08CAIRO2408 -> 08, CAIRO, 2408
 _YEAR_STATION = re.compile(r"(\d{2})([A-Z]+)$")  # 10SHENYANG -> 10, SHENYANG
 _DIGIT = re.compile(r"\d")
-_MONTHS = {"JAN", "JANUARY", "FEB", "FEBRUARY", "MAR", "MARCH", "APR", "APRIL", "MAY", "JUN", "JUNE",
-           "JUL", "JULY", "AUG", "AUGUST", "SEP", "SEPT", "SEPTEMBER", "OCT", "OCTOBER", "NOV",
-           "NOVEMBER", "DEC", "DECEMBER"}
+_IS_MONTH = re.compile(rf"{MONTH}|{MONTH_NAME}").fullmatch  # a date's month: `30 APRIL`
 _MAX_STATION_WORDS = 5
 
 
@@ -129,7 +128,7 @@ def find_citations(text: str) -> list[Citation]:
         if kind != "num" or value.startswith("0" * len(value)):
             continue
         nxt = toks[i + 1] if i + 1 < len(toks) else None
-        if nxt and nxt[0] == "word" and nxt[1].rstrip(".") in _MONTHS:
+        if nxt and nxt[0] == "word" and _IS_MONTH(nxt[1].rstrip(".")):
             continue  # a date: `LONDON DAILY 30 APRIL`
         if nxt and nxt[0] == "num" and len(value) == 2 and len(nxt[1].lstrip("-")) >= 3:
             continue  # the year before a serial: `SECSTATE 06 163201`
@@ -152,7 +151,7 @@ def find_citations(text: str) -> list[Citation]:
         # `BRASILIA 715 AND 660`, `STATE 41252 & 44603`: another serial of the same station
         while (used + 2 < len(toks) and toks[used + 1][1] in ("AND", "&") and toks[used + 2][0] == "num"
                and len(toks[used + 2][1].lstrip("-0")) >= 2 and not _starts_station(toks, used + 3)
-               and not (used + 3 < len(toks) and toks[used + 3][1].rstrip(".") in _MONTHS)):
+               and not (used + 3 < len(toks) and _IS_MONTH(toks[used + 3][1].rstrip(".")))):
             out.append(Citation(toks[used + 2][2], station, int(toks[used + 2][1].lstrip("-")), year, spelling,
                                 variant))
             used += 2

@@ -13,7 +13,7 @@ from importlib import resources
 from lark import Lark
 
 _NAMES = ("CLASSIFICATION", "MARK_LEVEL", "MARK", "CAVEAT", "PRECEDENCE",
-          "PROSIGN", "MONTH")
+          "PROSIGN", "MONTH", "MONTH_NAME")
 
 
 def _read() -> dict[str, str]:
@@ -30,4 +30,5 @@ MARK = _TERMS["MARK"]  # (C) (S//NF) (S-NOFORN), or one that lost its opening br
 CAVEAT = _TERMS["CAVEAT"]
 PRECEDENCE = _TERMS["PRECEDENCE"]
 PROSIGN = _TERMS["PROSIGN"]
-MONTH = _TERMS["MONTH"]
+MONTH = _TERMS["MONTH"]  # JAN ... DEC
+MONTH_NAME = _TERMS["MONTH_NAME"]  # JANUARY, SEPT ...
