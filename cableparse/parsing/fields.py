@@ -16,7 +16,7 @@ from typing import Optional
 
 from ..model import ParseProblem, Recipient
 from . import tags as _tags
-from .terms import CAVEAT, CLASSIFICATION, MARK_LEVEL, PRECEDENCE
+from .terms import CAVEAT, CLASSIFICATION, MARK_LEVEL, PRECEDENCE, PROSIGN
 
 MONTHS = {m: i for i, m in enumerate(
     "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
@@ -156,7 +156,7 @@ def parse_classified_by(text: str) -> str:
 
 # P 071652Z MAR 07 / O R 011200Z JAN 75 / P R 221828 Z MAY 73
 _DTG = re.compile(
-    r"^\s*(?P<prec>(?:[ZOPR]\s+){1,2})?(?P<day>\d{2})(?P<hh>\d{2})(?P<mm>\d{2})\s?Z\s+"
+    rf"^\s*(?P<prec>(?:{PROSIGN}\s+){{1,2}})?(?P<day>\d{{2}})(?P<hh>\d{{2}})(?P<mm>\d{{2}})\s?Z\s+"
     r"(?P<mon>[A-Z]{3})\s+(?P<year>\d{2,4})(?P<marks>(?:\s+Z[A-Z]{2})*)\s*$")
 
 
@@ -179,7 +179,6 @@ def parse_dtg(line: str) -> dict:
         dtg = dtg[: len(dtg) - len(marks)].strip()
     precedence = (" ".join(prec.split()) or None) if prec else None
     return {"precedence": precedence, "dtg": dtg, "created": created}
-
 
 
 # The station ends only before a space or at the end (the lookahead): the lazy station
